@@ -1,0 +1,49 @@
+package minitwit
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+)
+
+func TestValidateRegistrationOrder(t *testing.T) {
+	tests := []struct {
+		name, user, email, pwd, want string
+	}{
+		{"all missing", "", "", "", MsgNoUsername},
+		{"no email", "a", "", "", MsgBadEmail},
+		{"email without at", "a", "a.example.com", "x", MsgBadEmail},
+		{"no password", "a", "a@b", "", MsgNoPassword},
+		{"ok", "a", "a@b", "x", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := ValidateRegistration(tt.user, tt.email, tt.pwd)
+			if got := ErrorMessage(err); got != tt.want {
+				t.Fatalf("message = %q, want %q", got, tt.want)
+			}
+			if tt.want != "" && ErrorCode(err) != EINVALID {
+				t.Fatalf("code = %q, want %q", ErrorCode(err), EINVALID)
+			}
+		})
+	}
+}
+
+func TestErrorCodeThroughWrapping(t *testing.T) {
+	err := fmt.Errorf("op: %w", Errorf(ENOTFOUND, "user %q", "x"))
+	if ErrorCode(err) != ENOTFOUND || ErrorMessage(err) != `user "x"` {
+		t.Fatalf("code %q message %q", ErrorCode(err), ErrorMessage(err))
+	}
+	if ErrorCode(errors.New("disk")) != EINTERNAL || ErrorMessage(errors.New("disk")) != "Internal error." {
+		t.Fatal("plain errors must be internal with a generic message")
+	}
+	if ErrorCode(nil) != "" {
+		t.Fatal("nil has no code")
+	}
+}
+
+func TestPageSize(t *testing.T) {
+	if (Page{}).Size() != DefaultPageSize || (Page{Limit: 7}).Size() != 7 {
+		t.Fatal("Page.Size")
+	}
+}

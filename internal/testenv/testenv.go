@@ -92,7 +92,7 @@ func Docker(t testing.TB) {
 	defer cancel()
 	out, err := exec.CommandContext(ctx, "docker", "version", "--format", "{{.Server.Version}}").CombinedOutput()
 	if err != nil {
-		err = fmt.Errorf("docker version: %v: %s", err, strings.TrimSpace(string(out)))
+		err = fmt.Errorf("docker version: %w: %s", err, strings.TrimSpace(string(out)))
 	}
 	Require(t, "Docker engine", err)
 }

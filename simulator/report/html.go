@@ -1,0 +1,435 @@
+package report
+
+import (
+	_ "embed"
+	"fmt"
+	"html/template"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+)
+
+//go:embed report.html.tmpl
+var htmlSource string
+
+var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
+	"add": func(a, b float64) float64 { return a + b },
+	"mul": func(a, b float64) float64 { return a * b },
+}).Parse(htmlSource))
+
+// displayBuckets is how many bars and points a chart draws at most; the
+// series is merged down to it so bars stay wide enough to see and hover.
+const displayBuckets = 240
+
+// WriteHTML writes a self-contained HTML page (inline CSS and SVG, no
+// script, nothing fetched from a network) with latency over time, errors
+// over time by class, throughput over time and the per-command table. All
+// text, the target URL included, is escaped.
+func (r *Recorder) WriteHTML(w io.Writer) error {
+	s := r.totals()
+	start, width, buckets := r.ser.view(displayBuckets)
+	s.Start, s.BucketWidth, s.Series = start, width, buckets
+	if err := htmlTemplate.Execute(w, newPage(s)); err != nil {
+		return fmt.Errorf("write html report: %w", err)
+	}
+	return nil
+}
+
+// Chart geometry, in viewBox units.
+const (
+	chartW      = 1000.0
+	chartH      = 280.0
+	plotLeft    = 64.0
+	plotRight   = 16.0
+	plotTop     = 16.0
+	plotBottom  = 36.0
+	plotW       = chartW - plotLeft - plotRight
+	plotH       = chartH - plotTop - plotBottom
+	plotBottomY = plotTop + plotH
+)
+
+type page struct {
+	Target, Start, Duration, Total, Rate, Budget string
+	Verdict                                      string
+	Failed                                       bool
+	Cards                                        []card
+	Latency, Errors, Throughput                  chart
+	ErrorLegend                                  []legend
+	Header                                       []string
+	Rows                                         [][]string
+	Lateness                                     string
+}
+
+type card struct{ Label, Value, Note string }
+
+type legend struct{ Label, Color, Dash string }
+
+type chart struct {
+	ID, Title, Note string
+	W, H            float64
+	PlotX, PlotY    float64
+	PlotW, PlotH    float64
+	XTicks          []tick
+	YTicks          []tick
+	Paths           []path
+	Bars            []barGroup
+	HLines          []hline
+	Legend          []legend
+	Empty           string
+}
+
+type tick struct {
+	Pos   float64
+	Label string
+	Minor bool
+}
+
+type path struct {
+	Name, Color, Dash, D string
+	Width                float64
+	Points               int
+	Fill                 string
+}
+
+type hline struct {
+	Y            float64
+	Label, Color string
+}
+
+type barGroup struct {
+	Title string
+	Rects []rect
+}
+
+type rect struct {
+	X, Y, W, H float64
+	Color      string
+}
+
+var classColors = []struct {
+	o     Outcome
+	color string
+}{
+	{Timeout, "#dc2626"},
+	{ConnError, "#7c3aed"},
+	{WrongStatus, "#0284c7"},
+	{Late, "#f59e0b"},
+	{Consequence, "#9ca3af"},
+}
+
+func newPage(s Summary) page {
+	all := s.ByCommand[AllCommands]
+	p := page{
+		Target:   s.Target,
+		Duration: dur(s.Duration()),
+		Total:    count(s.Total),
+		Rate:     strconv.FormatFloat(s.Rate(), 'f', 1, 64),
+		Budget:   dur(s.Budget),
+		Failed:   s.Errors+s.Consequences > 0,
+	}
+	if p.Target == "" {
+		p.Target = "(no target)"
+	}
+	if !s.Start.IsZero() {
+		p.Start = s.Start.UTC().Format("2006-01-02 15:04:05 MST")
+	}
+	switch {
+	case s.Total == 0:
+		p.Verdict = "no requests recorded"
+	case !p.Failed:
+		p.Verdict = "no errors"
+	default:
+		p.Verdict = count(s.Errors) + " errors"
+		if s.Consequences > 0 {
+			p.Verdict += " + " + count(s.Consequences) + " consequences"
+		}
+	}
+	p.Cards = []card{
+		{"requests", count(s.Total), p.Rate + "/s over " + p.Duration},
+		{"errors", count(s.Errors), fmt.Sprintf("%s%% of requests", pct(s.Errors, s.Total))},
+		{"consequences", count(s.Consequences), "failed because an earlier action failed"},
+		{"p50 latency", dur(all.P50), "from scheduled send time"},
+		{"p99 latency", dur(all.P99), "budget " + p.Budget},
+		{"max latency", dur(all.Max), ""},
+		{"late sends", count(s.Lateness.LateSends), "≥ " + dur(s.Lateness.Threshold) + " behind schedule"},
+	}
+	p.Latency = latencyChart(s)
+	p.Errors = errorChart(s)
+	p.Throughput = throughputChart(s)
+	p.Header = tableHeader
+	for _, name := range s.Commands() {
+		c := s.ByCommand[name]
+		p.Rows = append(p.Rows, []string{name, count(c.Count), count(c.OK), count(c.Late), count(c.Timeout), count(c.ConnError), count(c.WrongStatus), count(c.Consequence),
+			dur(c.P50), dur(c.P90), dur(c.P99), dur(c.Max)})
+	}
+	l := s.Lateness
+	p.Lateness = fmt.Sprintf("Send lateness (actual minus scheduled send time): p50 %s, p99 %s, max %s; %s sends left %s or more behind schedule.",
+		dur(l.P50), dur(l.P99), dur(l.Max), count(l.LateSends), dur(l.Threshold))
+	return p
+}
+
+func pct(n, total int64) string {
+	if total == 0 {
+		return "0"
+	}
+	return strconv.FormatFloat(100*float64(n)/float64(total), 'f', 2, 64)
+}
+
+func baseChart(id, title, note string, s Summary) chart {
+	c := chart{ID: id, Title: title, Note: note, W: chartW, H: chartH, PlotX: plotLeft, PlotY: plotTop, PlotW: plotW, PlotH: plotH}
+	c.XTicks = timeTicks(time.Duration(len(s.Series)) * s.BucketWidth)
+	return c
+}
+
+// xOf is the x coordinate of the centre of bucket i of n.
+func xOf(i, n int) float64 { return plotLeft + (float64(i)+0.5)*plotW/float64(n) }
+
+func latencyChart(s Summary) chart {
+	c := baseChart("latency", "Latency over time", "p50, p99 and max per interval, measured from the scheduled send time; logarithmic scale", s)
+	n := len(s.Series)
+	lo, hi := time.Duration(math.MaxInt64), s.Budget
+	for _, b := range s.Series {
+		if b.Count == 0 {
+			continue
+		}
+		if b.P50 > 0 {
+			lo = min(lo, b.P50)
+		}
+		hi = max(hi, b.Max)
+	}
+	if n == 0 || lo == time.Duration(math.MaxInt64) {
+		lo = time.Millisecond
+		if n == 0 {
+			c.Empty = "No requests recorded."
+		}
+	}
+	y := newLogScale(lo, hi)
+	c.YTicks = y.ticks()
+	series := []struct {
+		name, color string
+		width       float64
+		get         func(Bucket) time.Duration
+	}{
+		{"max", "#cbd5e1", 1.2, func(b Bucket) time.Duration { return b.Max }},
+		{"p99", "#7c3aed", 2, func(b Bucket) time.Duration { return b.P99 }},
+		{"p50", "#2563eb", 2, func(b Bucket) time.Duration { return b.P50 }},
+	}
+	for _, ser := range series {
+		var d strings.Builder
+		points, gap := 0, true
+		for i, b := range s.Series {
+			if b.Count == 0 {
+				gap = true
+				continue
+			}
+			cmd := 'L'
+			if gap {
+				cmd = 'M'
+			}
+			fmt.Fprintf(&d, "%c%.1f %.1f", cmd, xOf(i, n), y.pos(ser.get(b)))
+			points++
+			gap = false
+		}
+		c.Paths = append(c.Paths, path{Name: ser.name, Color: ser.color, Width: ser.width, D: d.String(), Points: points})
+	}
+	c.HLines = []hline{{Y: y.pos(s.Budget), Label: "budget " + dur(s.Budget), Color: "#dc2626"}}
+	c.Legend = []legend{{"p50", "#2563eb", ""}, {"p99", "#7c3aed", ""}, {"max", "#cbd5e1", ""}, {"budget", "#dc2626", "6 4"}}
+	return c
+}
+
+func errorChart(s Summary) chart {
+	c := baseChart("errors", "Errors over time", "failed requests per interval by class, consequences of earlier failures in grey", s)
+	n := len(s.Series)
+	var top int64
+	for _, b := range s.Series {
+		top = max(top, b.Errors()+b.Consequence)
+	}
+	ymax := niceCeil(float64(max(top, 1)))
+	c.YTicks = linearTicks(ymax, func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) })
+	bw := plotW / float64(max(n, 1))
+	gapW := 0.0
+	if bw > 3 {
+		gapW = math.Min(bw*0.15, 2)
+	}
+	for i, b := range s.Series {
+		total := b.Errors() + b.Consequence
+		if total == 0 {
+			continue
+		}
+		g := barGroup{}
+		var parts []string
+		base := plotBottomY
+		x := plotLeft + float64(i)*bw + gapW/2
+		for _, cc := range classColors {
+			v := bucketCount(b, cc.o)
+			if v == 0 {
+				continue
+			}
+			h := float64(v) / ymax * plotH
+			base -= h
+			g.Rects = append(g.Rects, rect{X: x, Y: base, W: bw - gapW, H: h, Color: cc.color})
+			parts = append(parts, fmt.Sprintf("%s %s", count(v), cc.o))
+		}
+		g.Title = fmt.Sprintf("%s–%s: %s of %s requests", offsetLabel(b.Offset), offsetLabel(b.Offset+s.BucketWidth), strings.Join(parts, ", "), count(b.Count))
+		c.Bars = append(c.Bars, g)
+	}
+	if n > 0 && len(c.Bars) == 0 {
+		c.Empty = "No errors: every request got the expected status within the budget."
+	} else if n == 0 {
+		c.Empty = "No requests recorded."
+	}
+	for _, cc := range classColors {
+		c.Legend = append(c.Legend, legend{cc.o.String(), cc.color, ""})
+	}
+	return c
+}
+
+func throughputChart(s Summary) chart {
+	c := baseChart("throughput", "Requests over time", "requests per second, by scheduled send time", s)
+	n := len(s.Series)
+	sec := s.BucketWidth.Seconds()
+	var top float64
+	for _, b := range s.Series {
+		if sec > 0 {
+			top = max(top, float64(b.Count)/sec)
+		}
+	}
+	ymax := niceCeil(math.Max(top, 1))
+	c.YTicks = linearTicks(ymax, func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) })
+	if n == 0 || sec <= 0 {
+		c.Empty = "No requests recorded."
+		return c
+	}
+	var d strings.Builder
+	fmt.Fprintf(&d, "M%.1f %.1f", plotLeft, plotBottomY)
+	for i, b := range s.Series {
+		fmt.Fprintf(&d, "L%.1f %.1f", xOf(i, n), plotBottomY-float64(b.Count)/sec/ymax*plotH)
+	}
+	fmt.Fprintf(&d, "L%.1f %.1fZ", plotLeft+plotW, plotBottomY)
+	c.Paths = []path{{Name: "rate", Color: "#0d9488", Fill: "#99f6e4", Width: 1.5, D: d.String(), Points: n}}
+	return c
+}
+
+func bucketCount(b Bucket, o Outcome) int64 {
+	switch o {
+	case Late:
+		return b.Late
+	case Timeout:
+		return b.Timeout
+	case ConnError:
+		return b.ConnError
+	case WrongStatus:
+		return b.WrongStatus
+	case Consequence:
+		return b.Consequence
+	}
+	return b.OK
+}
+
+// logScale maps durations onto the plot's height logarithmically, between
+// whole decades around the data.
+type logScale struct{ lo, hi float64 } // log10 of microseconds
+
+func newLogScale(lo, hi time.Duration) logScale {
+	l := math.Floor(math.Log10(math.Max(float64(lo.Microseconds()), 10)))
+	h := math.Ceil(math.Log10(math.Max(float64(hi.Microseconds()), 1)))
+	if h <= l {
+		h = l + 1
+	}
+	return logScale{l, h}
+}
+
+func (s logScale) pos(d time.Duration) float64 {
+	v := math.Log10(math.Max(float64(d.Microseconds()), 1))
+	v = math.Min(math.Max(v, s.lo), s.hi)
+	return plotBottomY - (v-s.lo)/(s.hi-s.lo)*plotH
+}
+
+func (s logScale) ticks() []tick {
+	var out []tick
+	for e := s.lo; e <= s.hi; e++ {
+		d := time.Duration(math.Pow(10, e)) * time.Microsecond
+		out = append(out, tick{Pos: s.pos(d), Label: dur(d)})
+		if e < s.hi && s.hi-s.lo <= 4 {
+			for _, m := range []float64{2, 5} {
+				md := time.Duration(m*math.Pow(10, e)) * time.Microsecond
+				out = append(out, tick{Pos: s.pos(md), Label: dur(md), Minor: true})
+			}
+		}
+	}
+	return out
+}
+
+// niceCeil rounds v up to 1, 2 or 5 times a power of ten.
+func niceCeil(v float64) float64 {
+	if v <= 1 {
+		return 1
+	}
+	p := math.Pow(10, math.Floor(math.Log10(v)))
+	for _, m := range []float64{1, 2, 5, 10} {
+		if m*p >= v {
+			return m * p
+		}
+	}
+	return 10 * p
+}
+
+// linearTicks places five ticks from 0 to ymax (whole numbers when ymax is
+// small).
+func linearTicks(ymax float64, label func(float64) string) []tick {
+	steps := 5
+	if ymax < 5 {
+		steps = int(ymax)
+	}
+	var out []tick
+	for i := 0; i <= steps; i++ {
+		v := ymax * float64(i) / float64(steps)
+		out = append(out, tick{Pos: plotBottomY - v/ymax*plotH, Label: label(v)})
+	}
+	return out
+}
+
+var tickSteps = []time.Duration{
+	100 * time.Millisecond, 200 * time.Millisecond, 500 * time.Millisecond,
+	time.Second, 2 * time.Second, 5 * time.Second, 10 * time.Second, 15 * time.Second, 30 * time.Second,
+	time.Minute, 2 * time.Minute, 5 * time.Minute, 10 * time.Minute, 15 * time.Minute, 30 * time.Minute,
+	time.Hour, 2 * time.Hour, 3 * time.Hour, 6 * time.Hour, 12 * time.Hour, 24 * time.Hour,
+}
+
+// timeTicks places at most about ten round time marks across a span.
+func timeTicks(span time.Duration) []tick {
+	if span <= 0 {
+		return nil
+	}
+	step := tickSteps[len(tickSteps)-1]
+	for _, st := range tickSteps {
+		if span/st <= 10 {
+			step = st
+			break
+		}
+	}
+	var out []tick
+	for t := time.Duration(0); t <= span; t += step {
+		out = append(out, tick{Pos: plotLeft + float64(t)/float64(span)*plotW, Label: offsetLabel(t)})
+	}
+	return out
+}
+
+// offsetLabel formats a time offset from the run's start: 0s, 1.5s, 2m30s, 1h05m.
+func offsetLabel(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return strconv.FormatFloat(d.Seconds(), 'f', -1, 64) + "s"
+	case d < time.Hour:
+		m := int(d / time.Minute)
+		sec := int((d % time.Minute) / time.Second)
+		if sec == 0 {
+			return fmt.Sprintf("%dm", m)
+		}
+		return fmt.Sprintf("%dm%02ds", m, sec)
+	default:
+		return fmt.Sprintf("%dh%02dm", int(d/time.Hour), int((d%time.Hour)/time.Minute))
+	}
+}

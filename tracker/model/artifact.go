@@ -1,0 +1,85 @@
+package model
+
+import (
+	"regexp"
+	"strings"
+	"time"
+)
+
+// Artifact is a build output identified by the SHA-256 fingerprint of its
+// content (or its image's repository digest), reported into one flow. One
+// fingerprint may be reported into several flows; each is its own Artifact.
+type Artifact struct {
+	ID          int64
+	Flow        string
+	Fingerprint string
+	Name        string
+	GitCommit   string
+	CommitURL   string
+	BuildURL    string
+	RepoURL     string
+	// CommitTime is when the commit was made (from the git commit info),
+	// the start of DORA's lead time; zero when unknown.
+	CommitTime time.Time
+	Trail      string
+	CreatedAt  time.Time
+}
+
+var (
+	fingerprintRE = regexp.MustCompile(`^[0-9a-f]{64}$`)
+	hexPrefixRE   = regexp.MustCompile(`^[0-9a-f]{1,64}$`)
+	commitRE      = regexp.MustCompile(`^[0-9a-f]{7,64}$`)
+)
+
+// NormalizeFingerprint lower-cases fp, drops a "sha256:" prefix and checks
+// that it is 64 hex digits.
+func NormalizeFingerprint(fp string) (string, error) {
+	fp = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(fp, "sha256:")))
+	if !fingerprintRE.MatchString(fp) {
+		return "", Errorf(EINVALID, "invalid fingerprint %q: want 64 hex digits (SHA-256)", fp)
+	}
+	return fp, nil
+}
+
+// ValidateHexPrefix checks a fingerprint or commit prefix used for look-ups.
+func ValidateHexPrefix(what, p string) (string, error) {
+	p = strings.ToLower(strings.TrimPrefix(p, "sha256:"))
+	if !hexPrefixRE.MatchString(p) {
+		return "", Errorf(EINVALID, "invalid %s %q: want hex digits", what, p)
+	}
+	return p, nil
+}
+
+// Validate checks a and normalizes its fingerprint and commit.
+func (a *Artifact) Validate() error {
+	if err := ValidateName("flow", a.Flow); err != nil {
+		return err
+	}
+	fp, err := NormalizeFingerprint(a.Fingerprint)
+	if err != nil {
+		return err
+	}
+	a.Fingerprint = fp
+	if strings.TrimSpace(a.Name) == "" {
+		return Errorf(EINVALID, "artifact name (filename) is required")
+	}
+	a.GitCommit = strings.ToLower(strings.TrimSpace(a.GitCommit))
+	if !commitRE.MatchString(a.GitCommit) {
+		return Errorf(EINVALID, "invalid git_commit %q: want at least 7 hex digits", a.GitCommit)
+	}
+	if a.Trail != "" {
+		if err := ValidateName("trail", a.Trail); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ArtifactFilter selects artifacts for a list; the zero value lists all of
+// an org's artifacts, newest first.
+type ArtifactFilter struct {
+	Flow        string
+	Fingerprint string // exact or prefix
+	GitCommit   string // exact or prefix
+	Page
+}

@@ -1,0 +1,43 @@
+package model
+
+import (
+	"strings"
+	"time"
+)
+
+// EnvironmentTypes are the accepted environment types.
+var EnvironmentTypes = []string{"docker", "server", "K8S", "ECS", "S3", "lambda"}
+
+// Environment is a runtime place that a reporter snapshots periodically.
+type Environment struct {
+	ID          int64
+	Org         string
+	Name        string
+	Type        string
+	Description string
+	// IncludeScaling makes a change of instance count a new snapshot (on by
+	// default); without it only started or stopped fingerprints count.
+	IncludeScaling bool
+	CreatedAt      time.Time
+	// LastReportedAt is the time of the latest report, changed or not;
+	// zero if none yet.
+	LastReportedAt time.Time
+	// LastChangedAt is the time of the latest snapshot; zero if none.
+	LastChangedAt time.Time
+	// Snapshots is the number of snapshots (the latest's index).
+	Snapshots int
+}
+
+// Validate checks e and normalizes its type's case (k8s → K8S).
+func (e *Environment) Validate() error {
+	if err := ValidateName("environment", e.Name); err != nil {
+		return err
+	}
+	for _, t := range EnvironmentTypes {
+		if strings.EqualFold(t, e.Type) {
+			e.Type = t
+			return nil
+		}
+	}
+	return Errorf(EINVALID, "invalid environment type %q: want one of %s", e.Type, strings.Join(EnvironmentTypes, ", "))
+}

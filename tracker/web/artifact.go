@@ -1,0 +1,129 @@
+package web
+
+import (
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/minitwit-cd/kit/tracker/model"
+)
+
+// historyLine is one event of an artifact's timeline. The text is the
+// CLI's line, split around the environment or snapshot it names so that
+// part can be a link.
+type historyLine struct {
+	Class    string
+	Before   string
+	Link     string
+	LinkText string
+	After    string
+	Time     time.Time
+}
+
+type evidenceRow struct {
+	Name      string
+	Type      string
+	Compliant bool
+	Time      time.Time
+}
+
+type artifactView struct {
+	Name        string
+	Flow        string
+	FlowURL     string
+	Fingerprint string
+	Created     time.Time
+	Commit      string
+	CommitURL   string
+	BuildURL    string
+	State       string
+	Evidence    []evidenceRow
+	History     []historyLine
+}
+
+func (h *handler) artifactPage(w http.ResponseWriter, r *http.Request, o orgReq) {
+	ctx := r.Context()
+	f, err := h.findFlow(ctx, o, r.PathValue("flow"))
+	if err != nil {
+		h.fail(w, r, o, err)
+		return
+	}
+	fp, err := model.ValidateHexPrefix("fingerprint", r.PathValue("fingerprint"))
+	if err != nil {
+		h.fail(w, r, o, err)
+		return
+	}
+	av, err := model.GetArtifactView(ctx, h.store, o.org, f.Name, fp)
+	if err != nil {
+		h.fail(w, r, o, err)
+		return
+	}
+	a := av.Artifact
+	v := artifactView{
+		Name: a.Name, Flow: a.Flow, FlowURL: flowURL(o.org, a.Flow), Fingerprint: a.Fingerprint,
+		Created: a.CreatedAt, Commit: a.GitCommit, CommitURL: safeURL(a.CommitURL), BuildURL: safeURL(a.BuildURL),
+		State: av.State,
+	}
+	for _, e := range av.Evidence {
+		v.Evidence = append(v.Evidence, evidenceRow{Name: e.Name, Type: e.Type, Compliant: e.Compliant, Time: e.CreatedAt})
+	}
+	for _, it := range av.History {
+		v.History = append(v.History, historyLink(o.org, it))
+	}
+	h.render(w, r, http.StatusOK, "artifact", page{
+		Title: a.Name, Org: o.org, Authed: o.authed,
+		Crumbs: []crumb{{Name: o.org, URL: orgURL(o.org)}, {Name: a.Flow, URL: flowURL(o.org, a.Flow)}, {Name: shortCommit(a.GitCommit)}},
+		Data:   v,
+	})
+}
+
+var (
+	// snapshotRefRE finds "aws-beta#84" in a runtime event's line.
+	snapshotRefRE = regexp.MustCompile(`^(.* in )([A-Za-z0-9][A-Za-z0-9_.:-]*)#(\d+)( environment)$`)
+	// deploymentRE finds the environment of "Deployment #18 to aws-beta environment".
+	deploymentRE = regexp.MustCompile(`^(Deployment #\d+ to )([A-Za-z0-9][A-Za-z0-9_.:-]*)( environment)$`)
+)
+
+// historyLink turns a history item into a timeline line, linking the
+// snapshot or environment it names.
+func historyLink(org string, it model.HistoryItem) historyLine {
+	l := historyLine{Before: it.Event, Time: it.At}
+	switch it.Kind {
+	case model.HistoryCreated:
+		l.Class = "created"
+	case model.HistoryEvidence:
+		l.Class = "evidence"
+	case model.HistoryDeployment:
+		l.Class = "deployment"
+		if m := deploymentRE.FindStringSubmatch(it.Event); m != nil {
+			l.Before, l.LinkText, l.Link, l.After = m[1], m[2], envURL(org, m[2]), m[3]
+		}
+	default:
+		switch {
+		case strings.HasPrefix(it.Event, "Started"):
+			l.Class = "started"
+		case strings.HasPrefix(it.Event, "No longer"):
+			l.Class = "exited"
+		default:
+			l.Class = "scaled"
+		}
+		if m := snapshotRefRE.FindStringSubmatch(it.Event); m != nil {
+			if n, err := strconv.Atoi(m[3]); err == nil {
+				l.Before, l.LinkText, l.Link, l.After = m[1], m[2]+"#"+m[3], snapshotURL(org, m[2], n), m[4]
+			}
+		}
+	}
+	return l
+}
+
+// safeURL keeps user-supplied links (commit and build URLs) only when they
+// are http(s); html/template would neutralise a javascript: URL anyway, but
+// then the page would show a broken link.
+func safeURL(u string) string {
+	if strings.HasPrefix(u, "https://") || strings.HasPrefix(u, "http://") {
+		return u
+	}
+	return ""
+}

@@ -1,0 +1,318 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"html/template"
+	"math"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/minitwit-cd/kit/tracker/model"
+	"github.com/minitwit-cd/kit/tracker/web/chart"
+)
+
+// artifactsPerPage keeps a flow's page quick: each row needs its evidence
+// to show a compliance state.
+const artifactsPerPage = 25
+
+// artifactRow is one artifact in a flow's list.
+type artifactRow struct {
+	Name        string
+	URL         string
+	Commit      string
+	Fingerprint string
+	State       string
+	Created     time.Time
+}
+
+// metricRow is one environment's DORA metrics, formatted.
+type metricRow struct {
+	Env         string
+	EnvURL      string
+	Deployments int
+	Frequency   string
+	LeadTime    string
+	FailureRate string
+	Recovery    string
+}
+
+// titledChart is a chart with its heading.
+type titledChart struct {
+	Title string
+	SVG   template.HTML
+}
+
+type flowView struct {
+	Flow        flowRow
+	Template    []string
+	Artifacts   []artifactRow
+	PrevURL     string
+	NextURL     string
+	MetricsNote string
+	Metrics     []metricRow
+	Charts      []titledChart
+}
+
+// positiveParam reads an optional positive integer query parameter,
+// bounded, with a 400 naming it when it is anything else.
+func positiveParam(r *http.Request, name string, def, max int) (int, error) {
+	s := r.URL.Query().Get(name)
+	if s == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 || n > max {
+		return 0, model.Errorf(model.EINVALID, "invalid %s %q: want a whole number from 1 to %d", name, s, max)
+	}
+	return n, nil
+}
+
+func (h *handler) flowPage(w http.ResponseWriter, r *http.Request, o orgReq) {
+	ctx := r.Context()
+	f, err := h.findFlow(ctx, o, r.PathValue("flow"))
+	if err != nil {
+		h.fail(w, r, o, err)
+		return
+	}
+	pageNo, err := positiveParam(r, "page", 1, 100000)
+	if err != nil {
+		h.fail(w, r, o, err)
+		return
+	}
+	days, err := positiveParam(r, "days", 30, 365)
+	if err != nil {
+		h.fail(w, r, o, err)
+		return
+	}
+	arts, total, err := h.store.ListArtifacts(ctx, o.org, model.ArtifactFilter{Flow: f.Name, Page: model.Page{Page: pageNo, PerPage: artifactsPerPage}})
+	if err != nil {
+		h.fail(w, r, o, fmt.Errorf("list artifacts of %s: %w", f.Name, err))
+		return
+	}
+	v := flowView{Flow: toFlowRow(o.org, f), Template: f.Template, Artifacts: []artifactRow{}}
+	trailEvidence := map[string][]model.Evidence{}
+	for _, a := range arts {
+		state, err := h.artifactState(ctx, o.org, f, a, trailEvidence)
+		if err != nil {
+			h.fail(w, r, o, err)
+			return
+		}
+		v.Artifacts = append(v.Artifacts, artifactRow{
+			Name: a.Name, URL: artifactURL(o.org, f.Name, a.Fingerprint), Commit: shortCommit(a.GitCommit),
+			Fingerprint: a.Fingerprint, State: state, Created: a.CreatedAt,
+		})
+	}
+	q := func(p int) string {
+		vals := url.Values{"page": {strconv.Itoa(p)}}
+		if days != 30 {
+			vals.Set("days", strconv.Itoa(days))
+		}
+		return flowURL(o.org, f.Name) + "?" + vals.Encode()
+	}
+	if pageNo > 1 {
+		v.PrevURL = q(pageNo - 1)
+	}
+	if pageNo*artifactsPerPage < total {
+		v.NextURL = q(pageNo + 1)
+	}
+	if err := h.fillMetrics(ctx, o, f, days, &v); err != nil {
+		h.fail(w, r, o, err)
+		return
+	}
+	h.render(w, r, http.StatusOK, "flow", page{
+		Title: f.Name, Org: o.org, Authed: o.authed,
+		Crumbs: []crumb{{Name: o.org, URL: orgURL(o.org)}, {Name: "flows", URL: orgURL(o.org) + "#flows"}, {Name: f.Name}},
+		Data:   v,
+	})
+}
+
+// artifactState applies the compliance rule to an artifact's latest
+// evidence and its trail's, as the artifact page does; trail evidence is
+// cached because a flow's artifacts often share a trail.
+func (h *handler) artifactState(ctx context.Context, org string, f model.Flow, a model.Artifact, trails map[string][]model.Evidence) (string, error) {
+	ev, err := h.store.ListEvidence(ctx, org, model.EvidenceFilter{Flow: f.Name, Fingerprint: a.Fingerprint, Latest: true})
+	if err != nil {
+		return "", fmt.Errorf("evidence of %s: %w", a.Fingerprint, err)
+	}
+	if a.Trail != "" {
+		tev, ok := trails[a.Trail]
+		if !ok {
+			tev, err = h.store.ListEvidence(ctx, org, model.EvidenceFilter{Flow: f.Name, Trail: a.Trail, Latest: true})
+			if err != nil {
+				return "", fmt.Errorf("evidence of trail %s: %w", a.Trail, err)
+			}
+			trails[a.Trail] = tev
+		}
+		for _, e := range tev {
+			if e.Fingerprint == "" {
+				ev = append(ev, e)
+			}
+		}
+	}
+	return model.ComplianceState(f.Template, ev), nil
+}
+
+// fillMetrics computes the flow's DORA metrics per environment over the
+// last days and the two charts: deployments per week and lead time of each
+// artifact that started running.
+func (h *handler) fillMetrics(ctx context.Context, o orgReq, f model.Flow, days int, v *flowView) error {
+	now := h.now()
+	from := now.Add(-time.Duration(days) * 24 * time.Hour)
+	v.MetricsNote = fmt.Sprintf("Over the last %d days (%s to %s), per environment. Lead time runs from the commit to the first snapshot the artifact runs in; failures are deployments marked failed or rolled back.",
+		days, from.UTC().Format("2 Jan 2006"), now.UTC().Format("2 Jan 2006"))
+	metrics, err := model.FlowDORA(ctx, h.store, o.org, f.Name, now, days)
+	if err != nil {
+		return fmt.Errorf("dora metrics of %s: %w", f.Name, err)
+	}
+	dash := "–"
+	for _, m := range metrics {
+		row := metricRow{
+			Env: m.Environment, EnvURL: envURL(o.org, m.Environment), Deployments: m.Deployments,
+			Frequency: frequency(m.DeploymentsPerDay), LeadTime: dash, FailureRate: dash, Recovery: dash,
+		}
+		if m.LeadTimes > 0 {
+			row.LeadTime = humanDuration(m.LeadTime)
+		}
+		if m.Deployments > 0 {
+			row.FailureRate = fmt.Sprintf("%.0f%% (%d of %d)", m.ChangeFailureRate*100, m.Failures, m.Deployments)
+		}
+		if m.Recoveries > 0 {
+			row.Recovery = humanDuration(m.TimeToRecovery)
+		}
+		v.Metrics = append(v.Metrics, row)
+	}
+	if len(metrics) == 0 {
+		return nil
+	}
+	envs := make([]string, len(metrics))
+	for i, m := range metrics {
+		envs[i] = m.Environment
+	}
+	deps, err := h.store.ListDeployments(ctx, o.org, model.DeploymentFilter{Flow: f.Name})
+	if err != nil {
+		return fmt.Errorf("deployments of %s: %w", f.Name, err)
+	}
+	v.Charts = append(v.Charts, titledChart{Title: "Deployments per week", SVG: chart.BarChart(weeklyDeployments(envs, deps, from, now))})
+	lead, err := h.leadTimes(ctx, o.org, f.Name, envs, from, now)
+	if err != nil {
+		return err
+	}
+	v.Charts = append(v.Charts, titledChart{Title: "Lead time from commit to running (hours)", SVG: chart.LineChart(lead)})
+	return nil
+}
+
+// weeklyDeployments buckets deployments into 7-day groups ending at now,
+// one series per environment and one for failed or rolled-back ones.
+func weeklyDeployments(envs []string, deps []model.Deployment, from, now time.Time) chart.Bars {
+	weeks := int(math.Ceil(now.Sub(from).Hours() / (24 * 7)))
+	if weeks < 1 {
+		weeks = 1
+	}
+	start := now.Add(-time.Duration(weeks) * 7 * 24 * time.Hour)
+	b := chart.Bars{Title: "Deployments per week", Unit: "deployments"}
+	for i := 0; i < weeks; i++ {
+		b.Groups = append(b.Groups, start.Add(time.Duration(i)*7*24*time.Hour).UTC().Format("Jan 2"))
+	}
+	idx := map[string]int{}
+	for i, e := range envs {
+		idx[e] = i
+		b.Series = append(b.Series, chart.Series{Label: e, Values: make([]float64, weeks)})
+	}
+	failed := chart.Series{Label: "failed or rolled back", Values: make([]float64, weeks)}
+	anyFailed := false
+	for _, d := range deps {
+		i, ok := idx[d.Environment]
+		if !ok || d.CreatedAt.Before(start) || d.CreatedAt.After(now) {
+			continue
+		}
+		wk := int(d.CreatedAt.Sub(start) / (7 * 24 * time.Hour))
+		if wk >= weeks {
+			wk = weeks - 1
+		}
+		b.Series[i].Values[wk]++
+		if d.Failed() {
+			failed.Values[wk]++
+			anyFailed = true
+		}
+	}
+	if anyFailed {
+		b.Series = append(b.Series, failed)
+	}
+	return b
+}
+
+// leadTimes measures, per environment, each of the flow's artifacts that
+// started running there in the window: hours from its commit (or its
+// creation when the commit time is unknown) to its first start.
+func (h *handler) leadTimes(ctx context.Context, org, flow string, envs []string, from, now time.Time) (chart.Lines, error) {
+	arts := map[string]model.Artifact{}
+	for p := 1; ; p++ {
+		page, total, err := h.store.ListArtifacts(ctx, org, model.ArtifactFilter{Flow: flow, Page: model.Page{Page: p, PerPage: 1000}})
+		if err != nil {
+			return chart.Lines{}, fmt.Errorf("artifacts of %s: %w", flow, err)
+		}
+		for _, a := range page {
+			arts[a.Fingerprint] = a
+		}
+		if len(page) == 0 || p*1000 >= total {
+			break
+		}
+	}
+	out := chart.Lines{Title: "Lead time", Unit: "hours"}
+	for _, env := range envs {
+		first := map[string]time.Time{}
+		err := h.eachEvent(ctx, org, model.EventFilter{Environment: env, Since: from}, func(e model.Event) {
+			if e.Type != model.EventStarted || e.At.After(now) {
+				return
+			}
+			if _, ok := arts[e.Fingerprint]; !ok {
+				return
+			}
+			if t, ok := first[e.Fingerprint]; !ok || e.At.Before(t) {
+				first[e.Fingerprint] = e.At
+			}
+		})
+		if err != nil {
+			return chart.Lines{}, err
+		}
+		line := chart.Line{Label: env}
+		for fp, at := range first {
+			a := arts[fp]
+			start := a.CommitTime
+			if start.IsZero() {
+				start = a.CreatedAt
+			}
+			if at.After(start) {
+				line.Points = append(line.Points, chart.Point{T: at, V: at.Sub(start).Hours()})
+			}
+		}
+		sort.Slice(line.Points, func(i, j int) bool { return line.Points[i].T.Before(line.Points[j].T) })
+		out.Lines = append(out.Lines, line)
+	}
+	return out, nil
+}
+
+// eventPage is the page size for walking an environment's events.
+const eventPage = 1000
+
+// eachEvent calls fn for every event matching f, oldest first, a page at
+// a time.
+func (h *handler) eachEvent(ctx context.Context, org string, f model.EventFilter, fn func(model.Event)) error {
+	for p := 1; ; p++ {
+		f.Page = model.Page{Page: p, PerPage: eventPage}
+		evs, total, err := h.store.ListEvents(ctx, org, f)
+		if err != nil {
+			return fmt.Errorf("events of %s: %w", f.Environment, err)
+		}
+		for _, e := range evs {
+			fn(e)
+		}
+		if len(evs) == 0 || p*eventPage >= total {
+			return nil
+		}
+	}
+}

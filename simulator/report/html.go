@@ -42,7 +42,7 @@ const (
 	chartW      = 1000.0
 	chartH      = 280.0
 	plotLeft    = 64.0
-	plotRight   = 16.0
+	plotRight   = 24.0
 	plotTop     = 16.0
 	plotBottom  = 36.0
 	plotW       = chartW - plotLeft - plotRight
@@ -76,14 +76,16 @@ type chart struct {
 	Paths           []path
 	Bars            []barGroup
 	HLines          []hline
+	Bands           []band
 	Legend          []legend
 	Empty           string
 }
 
 type tick struct {
-	Pos   float64
-	Label string
-	Minor bool
+	Pos    float64
+	Label  string
+	Minor  bool
+	Anchor string // text-anchor of an x tick's label
 }
 
 type path struct {
@@ -96,6 +98,12 @@ type path struct {
 type hline struct {
 	Y            float64
 	Label, Color string
+}
+
+// band is a shaded horizontal stripe of the plot (over the budget).
+type band struct {
+	Y, H  float64
+	Color string
 }
 
 type barGroup struct {
@@ -234,7 +242,9 @@ func latencyChart(s Summary) chart {
 		}
 		c.Paths = append(c.Paths, path{Name: ser.name, Color: ser.color, Width: ser.width, D: d.String(), Points: points})
 	}
-	c.HLines = []hline{{Y: y.pos(s.Budget), Label: "budget " + dur(s.Budget), Color: "#dc2626"}}
+	by := y.pos(s.Budget)
+	c.HLines = []hline{{Y: by, Label: "budget " + dur(s.Budget), Color: "#dc2626"}}
+	c.Bands = []band{{Y: plotTop, H: by - plotTop, Color: "#fef2f2"}}
 	c.Legend = []legend{{"p50", "#2563eb", ""}, {"p99", "#7c3aed", ""}, {"max", "#cbd5e1", ""}, {"budget", "#dc2626", "6 4"}}
 	return c
 }
@@ -267,7 +277,9 @@ func errorChart(s Summary) chart {
 			if v == 0 {
 				continue
 			}
-			h := float64(v) / ymax * plotH
+			// At least 2 units high, so that a single error in a run of
+			// thousands is still visible.
+			h := math.Max(float64(v)/ymax*plotH, 2)
 			base -= h
 			g.Rects = append(g.Rects, rect{X: x, Y: base, W: bw - gapW, H: h, Color: cc.color})
 			parts = append(parts, fmt.Sprintf("%s %s", count(v), cc.o))
@@ -351,15 +363,26 @@ func (s logScale) ticks() []tick {
 	var out []tick
 	for e := s.lo; e <= s.hi; e++ {
 		d := time.Duration(math.Pow(10, e)) * time.Microsecond
-		out = append(out, tick{Pos: s.pos(d), Label: dur(d)})
+		out = append(out, tick{Pos: s.pos(d), Label: roundDur(d)})
 		if e < s.hi && s.hi-s.lo <= 4 {
 			for _, m := range []float64{2, 5} {
 				md := time.Duration(m*math.Pow(10, e)) * time.Microsecond
-				out = append(out, tick{Pos: s.pos(md), Label: dur(md), Minor: true})
+				out = append(out, tick{Pos: s.pos(md), Label: roundDur(md), Minor: true})
 			}
 		}
 	}
 	return out
+}
+
+// roundDur labels a round duration without trailing zeros: 10ms, 1s, 100µs.
+func roundDur(d time.Duration) string {
+	if d < time.Millisecond {
+		return strconv.FormatInt(d.Microseconds(), 10) + "µs"
+	}
+	if d < time.Second {
+		return strconv.FormatFloat(float64(d)/float64(time.Millisecond), 'f', -1, 64) + "ms"
+	}
+	return strconv.FormatFloat(d.Seconds(), 'f', -1, 64) + "s"
 }
 
 // niceCeil rounds v up to 1, 2 or 5 times a power of ten.
@@ -412,7 +435,12 @@ func timeTicks(span time.Duration) []tick {
 	}
 	var out []tick
 	for t := time.Duration(0); t <= span; t += step {
-		out = append(out, tick{Pos: plotLeft + float64(t)/float64(span)*plotW, Label: offsetLabel(t)})
+		x := plotLeft + float64(t)/float64(span)*plotW
+		anchor := "middle"
+		if x > plotLeft+plotW-20 {
+			anchor = "end" // keep the last label inside the chart
+		}
+		out = append(out, tick{Pos: x, Label: offsetLabel(t), Anchor: anchor})
 	}
 	return out
 }

@@ -23,7 +23,7 @@ type Progress struct {
 	last     time.Time // time of the last line written
 	lastLen  int
 	latest   Summary
-	have     bool
+	pending  bool // latest has not been shown yet
 	finished bool
 }
 
@@ -51,7 +51,7 @@ func (p *Progress) Update(s Summary) {
 	if p.finished {
 		return
 	}
-	p.latest, p.have = s, true
+	p.latest, p.pending = s, true
 	now := p.now()
 	if !p.last.IsZero() && now.Sub(p.last) < p.interval {
 		return
@@ -59,8 +59,9 @@ func (p *Progress) Update(s Summary) {
 	p.render(now)
 }
 
-// Finish shows the last Summary given, whatever the interval, and ends the
-// live line. Updates after Finish are ignored.
+// Finish shows the last Summary given if it has not been shown yet,
+// whatever the interval, and ends the live line. Updates after Finish are
+// ignored.
 func (p *Progress) Finish() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -68,7 +69,7 @@ func (p *Progress) Finish() {
 		return
 	}
 	p.finished = true
-	if p.have {
+	if p.pending {
 		p.render(p.now())
 	}
 	if p.tty && p.lastLen > 0 {
@@ -77,7 +78,7 @@ func (p *Progress) Finish() {
 }
 
 func (p *Progress) render(now time.Time) {
-	p.last = now
+	p.last, p.pending = now, false
 	line := p.line(now)
 	if !p.tty {
 		fmt.Fprintln(p.w, line)

@@ -96,3 +96,5 @@ func TestWriteJSON(t *testing.T) {
 	}
 	golden(t, "summary.golden.json", b.Bytes())
 }
+
+var htmlOut = flag.String("html-out", "", "also write TestWriteHTML's report to this file, to look at it")

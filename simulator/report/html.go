@@ -40,14 +40,13 @@ func (r *Recorder) WriteHTML(w io.Writer) error {
 // Chart geometry, in viewBox units.
 const (
 	chartW      = 1000.0
-	chartH      = 280.0
+	chartH      = 280.0 // latency and errors
+	smallChartH = 200.0 // throughput
 	plotLeft    = 64.0
 	plotRight   = 24.0
 	plotTop     = 16.0
 	plotBottom  = 36.0
 	plotW       = chartW - plotLeft - plotRight
-	plotH       = chartH - plotTop - plotBottom
-	plotBottomY = plotTop + plotH
 )
 
 type page struct {
@@ -58,11 +57,15 @@ type page struct {
 	Latency, Errors, Throughput                  chart
 	ErrorLegend                                  []legend
 	Header                                       []string
-	Rows                                         [][]string
+	Rows                                         [][]cell
 	Lateness                                     string
 }
 
 type card struct{ Label, Value, Note string }
+
+// cell is one table cell; Class is "zero" for a muted 0 and "bad" for a
+// non-zero error count.
+type cell struct{ Text, Class string }
 
 type legend struct{ Label, Color, Dash string }
 
@@ -169,13 +172,29 @@ func newPage(s Summary) page {
 	p.Header = tableHeader
 	for _, name := range s.Commands() {
 		c := s.ByCommand[name]
-		p.Rows = append(p.Rows, []string{name, count(c.Count), count(c.OK), count(c.Late), count(c.Timeout), count(c.ConnError), count(c.WrongStatus), count(c.Consequence),
-			dur(c.P50), dur(c.P90), dur(c.P99), dur(c.Max)})
+		row := []cell{{Text: name}, num(c.Count, false), num(c.OK, false)}
+		for _, n := range []int64{c.Late, c.Timeout, c.ConnError, c.WrongStatus, c.Consequence} {
+			row = append(row, num(n, true))
+		}
+		for _, d := range []time.Duration{c.P50, c.P90, c.P99, c.Max} {
+			row = append(row, cell{Text: dur(d)})
+		}
+		p.Rows = append(p.Rows, row)
 	}
 	l := s.Lateness
 	p.Lateness = fmt.Sprintf("Send lateness (actual minus scheduled send time): p50 %s, p99 %s, max %s; %s sends left %s or more behind schedule.",
 		dur(l.P50), dur(l.P99), dur(l.Max), count(l.LateSends), dur(l.Threshold))
 	return p
+}
+
+func num(n int64, isError bool) cell {
+	switch {
+	case n == 0:
+		return cell{Text: "0", Class: "zero"}
+	case isError:
+		return cell{Text: count(n), Class: "bad"}
+	}
+	return cell{Text: count(n)}
 }
 
 func pct(n, total int64) string {
@@ -185,17 +204,20 @@ func pct(n, total int64) string {
 	return strconv.FormatFloat(100*float64(n)/float64(total), 'f', 2, 64)
 }
 
-func baseChart(id, title, note string, s Summary) chart {
-	c := chart{ID: id, Title: title, Note: note, W: chartW, H: chartH, PlotX: plotLeft, PlotY: plotTop, PlotW: plotW, PlotH: plotH}
+func baseChart(id, title, note string, h float64, s Summary) chart {
+	c := chart{ID: id, Title: title, Note: note, W: chartW, H: h, PlotX: plotLeft, PlotY: plotTop, PlotW: plotW, PlotH: h - plotTop - plotBottom}
 	c.XTicks = timeTicks(time.Duration(len(s.Series)) * s.BucketWidth)
 	return c
 }
+
+// bottom is the y coordinate of the plot's baseline.
+func (c *chart) bottom() float64 { return c.PlotY + c.PlotH }
 
 // xOf is the x coordinate of the centre of bucket i of n.
 func xOf(i, n int) float64 { return plotLeft + (float64(i)+0.5)*plotW/float64(n) }
 
 func latencyChart(s Summary) chart {
-	c := baseChart("latency", "Latency over time", "p50, p99 and max per interval, measured from the scheduled send time; logarithmic scale", s)
+	c := baseChart("latency", "Latency over time", "p50, p99 and max per interval, measured from the scheduled send time; logarithmic scale", chartH, s)
 	n := len(s.Series)
 	lo, hi := time.Duration(math.MaxInt64), s.Budget
 	for _, b := range s.Series {
@@ -213,7 +235,7 @@ func latencyChart(s Summary) chart {
 			c.Empty = "No requests recorded."
 		}
 	}
-	y := newLogScale(lo, hi)
+	y := newLogScale(&c, lo, hi)
 	c.YTicks = y.ticks()
 	series := []struct {
 		name, color string
@@ -250,14 +272,14 @@ func latencyChart(s Summary) chart {
 }
 
 func errorChart(s Summary) chart {
-	c := baseChart("errors", "Errors over time", "failed requests per interval by class, consequences of earlier failures in grey", s)
+	c := baseChart("errors", "Errors over time", "failed requests per interval by class, consequences of earlier failures in grey", chartH, s)
 	n := len(s.Series)
 	var top int64
 	for _, b := range s.Series {
 		top = max(top, b.Errors()+b.Consequence)
 	}
 	ymax := niceCeil(float64(max(top, 1)))
-	c.YTicks = linearTicks(ymax, func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) })
+	c.YTicks = linearTicks(&c, ymax, func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) })
 	bw := plotW / float64(max(n, 1))
 	gapW := 0.0
 	if bw > 3 {
@@ -270,7 +292,7 @@ func errorChart(s Summary) chart {
 		}
 		g := barGroup{}
 		var parts []string
-		base := plotBottomY
+		base := c.bottom()
 		x := plotLeft + float64(i)*bw + gapW/2
 		for _, cc := range classColors {
 			v := bucketCount(b, cc.o)
@@ -279,7 +301,7 @@ func errorChart(s Summary) chart {
 			}
 			// At least 2 units high, so that a single error in a run of
 			// thousands is still visible.
-			h := math.Max(float64(v)/ymax*plotH, 2)
+			h := math.Max(float64(v)/ymax*c.PlotH, 2)
 			base -= h
 			g.Rects = append(g.Rects, rect{X: x, Y: base, W: bw - gapW, H: h, Color: cc.color})
 			parts = append(parts, fmt.Sprintf("%s %s", count(v), cc.o))
@@ -299,7 +321,7 @@ func errorChart(s Summary) chart {
 }
 
 func throughputChart(s Summary) chart {
-	c := baseChart("throughput", "Requests over time", "requests per second, by scheduled send time", s)
+	c := baseChart("throughput", "Requests over time", "requests per second, by scheduled send time", smallChartH, s)
 	n := len(s.Series)
 	sec := s.BucketWidth.Seconds()
 	var top float64
@@ -309,17 +331,17 @@ func throughputChart(s Summary) chart {
 		}
 	}
 	ymax := niceCeil(math.Max(top, 1))
-	c.YTicks = linearTicks(ymax, func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) })
+	c.YTicks = linearTicks(&c, ymax, func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) })
 	if n == 0 || sec <= 0 {
 		c.Empty = "No requests recorded."
 		return c
 	}
 	var d strings.Builder
-	fmt.Fprintf(&d, "M%.1f %.1f", plotLeft, plotBottomY)
+	fmt.Fprintf(&d, "M%.1f %.1f", plotLeft, c.bottom())
 	for i, b := range s.Series {
-		fmt.Fprintf(&d, "L%.1f %.1f", xOf(i, n), plotBottomY-float64(b.Count)/sec/ymax*plotH)
+		fmt.Fprintf(&d, "L%.1f %.1f", xOf(i, n), c.bottom()-float64(b.Count)/sec/ymax*c.PlotH)
 	}
-	fmt.Fprintf(&d, "L%.1f %.1fZ", plotLeft+plotW, plotBottomY)
+	fmt.Fprintf(&d, "L%.1f %.1fZ", plotLeft+plotW, c.bottom())
 	c.Paths = []path{{Name: "rate", Color: "#0d9488", Fill: "#99f6e4", Width: 1.5, D: d.String(), Points: n}}
 	return c
 }
@@ -342,21 +364,24 @@ func bucketCount(b Bucket, o Outcome) int64 {
 
 // logScale maps durations onto the plot's height logarithmically, between
 // whole decades around the data.
-type logScale struct{ lo, hi float64 } // log10 of microseconds
+type logScale struct {
+	lo, hi         float64 // log10 of microseconds
+	bottom, height float64 // plot coordinates
+}
 
-func newLogScale(lo, hi time.Duration) logScale {
+func newLogScale(c *chart, lo, hi time.Duration) logScale {
 	l := math.Floor(math.Log10(math.Max(float64(lo.Microseconds()), 10)))
 	h := math.Ceil(math.Log10(math.Max(float64(hi.Microseconds()), 1)))
 	if h <= l {
 		h = l + 1
 	}
-	return logScale{l, h}
+	return logScale{l, h, c.bottom(), c.PlotH}
 }
 
 func (s logScale) pos(d time.Duration) float64 {
 	v := math.Log10(math.Max(float64(d.Microseconds()), 1))
 	v = math.Min(math.Max(v, s.lo), s.hi)
-	return plotBottomY - (v-s.lo)/(s.hi-s.lo)*plotH
+	return s.bottom - (v-s.lo)/(s.hi-s.lo)*s.height
 }
 
 func (s logScale) ticks() []tick {
@@ -401,7 +426,7 @@ func niceCeil(v float64) float64 {
 
 // linearTicks places five ticks from 0 to ymax (whole numbers when ymax is
 // small).
-func linearTicks(ymax float64, label func(float64) string) []tick {
+func linearTicks(c *chart, ymax float64, label func(float64) string) []tick {
 	steps := 5
 	if ymax < 5 {
 		steps = int(ymax)
@@ -409,7 +434,7 @@ func linearTicks(ymax float64, label func(float64) string) []tick {
 	var out []tick
 	for i := 0; i <= steps; i++ {
 		v := ymax * float64(i) / float64(steps)
-		out = append(out, tick{Pos: plotBottomY - v/ymax*plotH, Label: label(v)})
+		out = append(out, tick{Pos: c.bottom() - v/ymax*c.PlotH, Label: label(v)})
 	}
 	return out
 }

@@ -159,12 +159,9 @@ func (r *Recorder) totals() Summary {
 			}
 			for o, n := range acc.counts {
 				m.counts[o] += n
-				all.counts[o] += n
 			}
 			m.hist.Merge(acc.hist)
-			all.hist.Merge(acc.hist)
 			m.max = max(m.max, acc.max)
-			all.max = max(all.max, acc.max)
 		}
 		lateness.Merge(sh.lateness)
 		lat.Max = max(lat.Max, sh.lateMax)
@@ -196,6 +193,13 @@ func (r *Recorder) totals() Summary {
 	}
 	for name, m := range cmds {
 		s.ByCommand[name] = stats(m)
+		// The totals merge the per-command histograms, not every shard's:
+		// a quarter of the merging work.
+		for o, n := range m.counts {
+			all.counts[o] += n
+		}
+		all.hist.Merge(m.hist)
+		all.max = max(all.max, m.max)
 	}
 	a := stats(all)
 	s.ByCommand[AllCommands] = a

@@ -1,0 +1,278 @@
+// Package cmd is the tracker's command line: one cobra command per file,
+// each an options struct, a NewCmdX(f, runF) constructor that only parses
+// flags, and an unexported run function that does the work, so tests can
+// check parsing without running and run without parsing. Output goes
+// through IOStreams; errors become exit codes in one place (ExitCode).
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/minitwit-cd/kit/internal/buildinfo"
+	"github.com/minitwit-cd/kit/tracker/client"
+	"github.com/minitwit-cd/kit/tracker/fingerprint"
+	"github.com/minitwit-cd/kit/tracker/reporter"
+	"github.com/spf13/cobra"
+)
+
+// DefaultHost is the server the CLI talks to when neither --host nor
+// TRACKER_HOST says otherwise.
+const DefaultHost = "http://localhost:8080"
+
+// DockerConn is a Docker Engine connection the docker commands use.
+type DockerConn interface {
+	reporter.DockerAPI
+	Close() error
+}
+
+// Factory holds what commands need from the outside world; tests replace
+// any of it (streams, clock, time zone, environment).
+type Factory struct {
+	IO *IOStreams
+	// Now is the CLI's clock, for "15 days ago".
+	Now func() time.Time
+	// Location is the zone times are printed in (the local zone).
+	Location *time.Location
+	// Getenv reads the environment (TRACKER_HOST …).
+	Getenv func(string) string
+	// HTTPClient, when set, is used for every API call.
+	HTTPClient *http.Client
+	// Docker opens a Docker Engine connection.
+	Docker func() (DockerConn, error)
+	// ServerNow is the clock `serve` gives the server (nil: real time).
+	ServerNow func() time.Time
+}
+
+// NewFactory returns the factory of the real process.
+func NewFactory() *Factory {
+	return &Factory{
+		IO:       System(),
+		Now:      time.Now,
+		Location: time.Local,
+		Getenv:   os.Getenv,
+		Docker: func() (DockerConn, error) {
+			return fingerprint.NewDockerClient()
+		},
+	}
+}
+
+// RootOptions are the global flags.
+type RootOptions struct {
+	Host     string
+	Org      string
+	APIToken string
+	Timeout  time.Duration
+}
+
+// Client returns an API client for the global flags; it needs an org.
+func (o *RootOptions) Client(f *Factory) (*client.Client, error) {
+	if o.Org == "" {
+		return nil, usageErrorf("--org is required (or set TRACKER_ORG)")
+	}
+	opts := []client.Option{client.WithUserAgent("tracker-cli/" + buildinfo.Get().Version), client.WithTimeout(o.Timeout)}
+	if f.HTTPClient != nil {
+		opts = append(opts, client.WithHTTPClient(f.HTTPClient))
+	}
+	return client.New(o.Host, o.Org, o.APIToken, opts...)
+}
+
+// WriteClient is Client for commands that change data: they need a token
+// (unless they only print what they would send).
+func (o *RootOptions) WriteClient(f *Factory, dryRun bool) (*client.Client, error) {
+	if o.APIToken == "" && !dryRun {
+		return nil, usageErrorf("--api-token is required to write (or set TRACKER_API_TOKEN)")
+	}
+	return o.Client(f)
+}
+
+// NewCmdRoot builds the whole command tree.
+func NewCmdRoot(f *Factory) *cobra.Command {
+	o := &RootOptions{}
+	env := func(name, def string) string {
+		if v := f.Getenv(name); v != "" {
+			return v
+		}
+		return def
+	}
+	root := &cobra.Command{
+		Use:   "tracker",
+		Short: "Follow every commit to its running replicas",
+		Long: `tracker records life after git: the artifact each commit produced, its
+evidence, its deployments and what actually runs in each environment over
+time. It is a self-hosted server (tracker serve) and this command line,
+which speaks the /api/v2 subset of Kosli's API.`,
+		Version:       buildinfo.Get().String(),
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetOut(f.IO.Out)
+	root.SetErr(f.IO.ErrOut)
+	root.SetIn(f.IO.In)
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &UsageError{Err: err} })
+	pf := root.PersistentFlags()
+	pf.StringVar(&o.Host, "host", env("TRACKER_HOST", DefaultHost), "tracker server URL (env TRACKER_HOST)")
+	pf.StringVar(&o.Org, "org", env("TRACKER_ORG", ""), "org name (env TRACKER_ORG)")
+	pf.StringVar(&o.APIToken, "api-token", env("TRACKER_API_TOKEN", ""), "the org's API token (env TRACKER_API_TOKEN)")
+	pf.DurationVar(&o.Timeout, "timeout", client.DefaultTimeout, "timeout of each request to the server")
+
+	root.AddCommand(
+		NewCmdServe(f, nil),
+		newCmdAdmin(f),
+		NewCmdStatus(f, o, nil),
+		newCmdCreate(f, o),
+		newCmdLs(f, o),
+		newCmdGet(f, o),
+		newCmdDiff(f, o),
+		newCmdLog(f, o),
+		newCmdBegin(f, o),
+		newCmdAttest(f, o),
+		newCmdReport(f, o),
+		NewCmdFingerprint(f, nil),
+		newCmdSnapshot(f, o),
+	)
+	return root
+}
+
+// Main runs the CLI with args and returns the process exit code; the one
+// place errors turn into a message on stderr and a code.
+func Main(ctx context.Context, f *Factory, args []string) int {
+	root := NewCmdRoot(f)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	if err != nil {
+		fmt.Fprintf(f.IO.ErrOut, "Error: %s\n", oneLine(err.Error()))
+		var u *UsageError
+		if errors.As(err, &u) {
+			fmt.Fprintf(f.IO.ErrOut, "Run '%s --help' for usage.\n", commandPath(root, args))
+		}
+	}
+	return ExitCode(err)
+}
+
+// Exit codes of the CLI.
+const (
+	ExitOK          = 0
+	ExitError       = 1 // anything else, including a server error (5xx)
+	ExitUsage       = 2 // bad flags, arguments or expressions
+	ExitAuth        = 3 // missing or wrong token (401/403)
+	ExitNotFound    = 4 // unknown org, flow, environment, artifact or snapshot
+	ExitUnreachable = 5 // no answer from the server
+)
+
+// ExitCode maps an error to the exit code: the single table of the CLI.
+func ExitCode(err error) int {
+	if err == nil {
+		return ExitOK
+	}
+	var u *UsageError
+	switch status := client.StatusCode(err); {
+	case errors.As(err, &u):
+		return ExitUsage
+	case status == http.StatusUnauthorized || status == http.StatusForbidden:
+		return ExitAuth
+	case status == http.StatusNotFound:
+		return ExitNotFound
+	case status == http.StatusBadRequest || status == http.StatusUnprocessableEntity:
+		return ExitUsage
+	case errors.Is(err, client.ErrUnreachable):
+		return ExitUnreachable
+	}
+	if strings.HasPrefix(err.Error(), "unknown command") || strings.Contains(err.Error(), "accepts ") {
+		return ExitUsage
+	}
+	return ExitError
+}
+
+// UsageError is a mistake in how the command was called.
+type UsageError struct{ Err error }
+
+func (e *UsageError) Error() string { return e.Err.Error() }
+func (e *UsageError) Unwrap() error { return e.Err }
+
+func usageErrorf(format string, args ...any) error {
+	return &UsageError{Err: fmt.Errorf(format, args...)}
+}
+
+// exactArgs is cobra.ExactArgs with a usage error naming what is expected.
+func exactArgs(n int, what string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) != n {
+			return usageErrorf("%s expects %s, got %d argument(s)", cmd.CommandPath(), what, len(args))
+		}
+		return nil
+	}
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+func commandPath(root *cobra.Command, args []string) string {
+	c, _, err := root.Find(args)
+	if err != nil || c == nil {
+		return root.Name()
+	}
+	return c.CommandPath()
+}
+
+// group returns a parent command that only holds subcommands.
+func group(use, short string, children ...*cobra.Command) *cobra.Command {
+	c := &cobra.Command{
+		Use:   use,
+		Short: short,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return usageErrorf("unknown %s %q: choose one of %s", cmd.Name(), args[0], subNames(cmd))
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return usageErrorf("%s needs a subcommand: %s", cmd.CommandPath(), subNames(cmd))
+		},
+	}
+	c.AddCommand(children...)
+	return c
+}
+
+func subNames(cmd *cobra.Command) string {
+	var names []string
+	for _, c := range cmd.Commands() {
+		if c.IsAvailableCommand() {
+			names = append(names, c.Name())
+		}
+	}
+	return strings.Join(names, ", ")
+}
+
+// outputFlag adds --output/-o and validates it before running.
+type outputFlag struct{ value string }
+
+func (o *outputFlag) add(cmd *cobra.Command) {
+	cmd.Flags().StringVarP(&o.value, "output", "o", "table", "output format: table or json")
+}
+
+func (o *outputFlag) check() error {
+	if o.value != "table" && o.value != "json" {
+		return usageErrorf("invalid --output %q: use table or json", o.value)
+	}
+	return nil
+}
+
+func (o *outputFlag) json() bool { return o.value == "json" }
+
+// dryRun prints the request a write would send instead of sending it.
+func dryRun(out io.Writer, r client.Request) error {
+	fmt.Fprintf(out, "%s %s\n", r.Method, r.URL)
+	if r.ContentType != "" {
+		fmt.Fprintf(out, "Content-Type: %s\n", r.ContentType)
+	}
+	if len(r.Body) > 0 {
+		fmt.Fprintf(out, "\n%s\n", r.Body)
+	}
+	return nil
+}

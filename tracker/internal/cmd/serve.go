@@ -1,0 +1,117 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/minitwit-cd/kit/tracker/server"
+	"github.com/minitwit-cd/kit/tracker/storage"
+	"github.com/minitwit-cd/kit/tracker/web"
+	"github.com/spf13/cobra"
+)
+
+// ServeOptions are the options of serve.
+type ServeOptions struct {
+	f            *Factory
+	Addr         string
+	DB           string
+	MaxBodyBytes int64
+	// ShutdownTimeout bounds the graceful shutdown.
+	ShutdownTimeout time.Duration
+}
+
+// NewCmdServe runs the tracker server: the API, the web UI, /ready,
+// /version and /metrics on one address.
+func NewCmdServe(f *Factory, runF func(*ServeOptions) error) *cobra.Command {
+	opts := &ServeOptions{f: f}
+	def := func(env, d string) string {
+		if v := f.Getenv(env); v != "" {
+			return v
+		}
+		return d
+	}
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the tracker server (API and web UI)",
+		Long: `Run the tracker server. --db is a SQLite file path, or a postgres:// URL
+for a shared or replicated deployment. It logs "listening on http://HOST:PORT"
+once it accepts connections (--addr 127.0.0.1:0 picks a free port) and
+shuts down gracefully on SIGINT/SIGTERM.`,
+		Args: exactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if runF != nil {
+				return runF(opts)
+			}
+			return runServe(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.Addr, "addr", def("TRACKER_ADDR", ":8080"), "listen address (env TRACKER_ADDR)")
+	cmd.Flags().StringVar(&opts.DB, "db", def("TRACKER_DB", "tracker.db"), "SQLite file or postgres:// URL (env TRACKER_DB)")
+	cmd.Flags().Int64Var(&opts.MaxBodyBytes, "max-body-bytes", server.DefaultMaxBodyBytes, "largest accepted request body")
+	cmd.Flags().DurationVar(&opts.ShutdownTimeout, "shutdown-timeout", 10*time.Second, "how long to let requests finish on shutdown")
+	return cmd
+}
+
+func runServe(ctx context.Context, o *ServeOptions) error {
+	logger := slog.New(slog.NewTextHandler(o.f.IO.ErrOut, nil))
+	store, err := storage.Open(ctx, o.DB)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	now := o.f.ServerNow
+	if now == nil {
+		now = time.Now
+	}
+	ui := web.New(store, web.Options{Logger: logger, Now: now})
+	handler := server.New(store, server.Options{Logger: logger, UI: ui, Now: now, MaxBodyBytes: o.MaxBodyBytes})
+
+	l, err := net.Listen("tcp", o.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", o.Addr, err)
+	}
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(l) }()
+	logger.Info("listening on "+listenURL(l.Addr()), "db", redactDSN(o.DB))
+
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), o.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	return nil
+}
+
+// listenURL is the URL clients use: an unspecified address (":8080")
+// is reachable on localhost.
+func listenURL(a net.Addr) string {
+	tcp, ok := a.(*net.TCPAddr)
+	if !ok {
+		return "http://" + a.String()
+	}
+	host := tcp.IP.String()
+	if tcp.IP.IsUnspecified() {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, fmt.Sprint(tcp.Port))
+}

@@ -3,9 +3,12 @@ package report
 import (
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"sync"
 	"time"
+
+	"golang.org/x/term"
 )
 
 // Progress shows a run's progress from successive Summaries. On a terminal
@@ -19,6 +22,7 @@ type Progress struct {
 	tty      bool
 	now      func() time.Time // injectable for tests
 	interval time.Duration
+	width    int // a live line is cut to this many columns, so it never wraps
 	started  time.Time
 	last     time.Time // time of the last line written
 	lastLen  int
@@ -30,15 +34,21 @@ type Progress struct {
 const (
 	ttyInterval   = 100 * time.Millisecond
 	plainInterval = 5 * time.Second
-	barWidth      = 24
+	barWidth      = 12
+	defaultWidth  = 80
 )
 
 // NewProgress returns a Progress writing to w for a run of total actions
 // (0 when unknown). isTTY selects the live bar over plain lines.
 func NewProgress(w io.Writer, total int64, isTTY bool) *Progress {
-	p := &Progress{w: w, total: total, tty: isTTY, now: time.Now, interval: plainInterval}
+	p := &Progress{w: w, total: total, tty: isTTY, now: time.Now, interval: plainInterval, width: defaultWidth}
 	if isTTY {
 		p.interval = ttyInterval
+		if f, ok := w.(*os.File); ok {
+			if cols, _, err := term.GetSize(int(f.Fd())); err == nil && cols > 20 {
+				p.width = cols
+			}
+		}
 	}
 	p.started = p.now()
 	return p
@@ -80,6 +90,11 @@ func (p *Progress) Finish() {
 func (p *Progress) render(now time.Time) {
 	p.last, p.pending = now, false
 	line := p.line(now)
+	if p.tty && len(line) >= p.width {
+		// A wrapped line would make every redraw start a new one; the
+		// least important fields come last, so cut those.
+		line = line[:p.width-1]
+	}
 	if !p.tty {
 		fmt.Fprintln(p.w, line)
 		return
@@ -91,6 +106,9 @@ func (p *Progress) render(now time.Time) {
 	p.lastLen = len(line)
 }
 
+// line formats one progress line. The live line is compact, most
+// important fields first (it is cut to the terminal's width); the plain line
+// for logs spells everything out.
 func (p *Progress) line(now time.Time) string {
 	s := p.latest
 	elapsed := now.Sub(p.started)
@@ -99,14 +117,28 @@ func (p *Progress) line(now time.Time) string {
 		rate = float64(s.Total) / elapsed.Seconds()
 	}
 	p99 := s.ByCommand[AllCommands].P99
+	var eta string
+	if p.total > 0 && s.Total > 0 && s.Total < p.total && rate > 0 {
+		eta = " | ETA " + time.Duration(float64(p.total-s.Total)/rate*float64(time.Second)).Round(time.Second).String()
+	}
 	var b strings.Builder
 	if p.tty {
 		b.WriteString(bar(s.Total, p.total))
 		b.WriteByte(' ')
+		if p.total > 0 {
+			fmt.Fprintf(&b, "%s/%s %.1f%%", count(s.Total), count(p.total), 100*float64(s.Total)/float64(p.total))
+		} else {
+			b.WriteString(count(s.Total))
+		}
+		fmt.Fprintf(&b, " | %.0f/s | p99 %s | errors %s", rate, dur(p99), count(s.Errors))
+		if s.Consequences > 0 {
+			fmt.Fprintf(&b, " (+%s conseq.)", count(s.Consequences))
+		}
+		b.WriteString(eta)
+		return b.String()
 	}
 	if p.total > 0 {
-		pct := 100 * float64(s.Total) / float64(p.total)
-		fmt.Fprintf(&b, "%s/%s (%.1f%%)", count(s.Total), count(p.total), pct)
+		fmt.Fprintf(&b, "%s/%s (%.1f%%)", count(s.Total), count(p.total), 100*float64(s.Total)/float64(p.total))
 	} else {
 		b.WriteString(count(s.Total))
 	}
@@ -114,11 +146,7 @@ func (p *Progress) line(now time.Time) string {
 	if s.Consequences > 0 {
 		fmt.Fprintf(&b, " (+%s consequences)", count(s.Consequences))
 	}
-	fmt.Fprintf(&b, " | p99 %s | %s", dur(p99), elapsed.Round(time.Second))
-	if p.total > 0 && s.Total > 0 && s.Total < p.total && rate > 0 {
-		eta := time.Duration(float64(p.total-s.Total) / rate * float64(time.Second))
-		fmt.Fprintf(&b, " | ETA %s", eta.Round(time.Second))
-	}
+	fmt.Fprintf(&b, " | p99 %s | %s%s", dur(p99), elapsed.Round(time.Second), eta)
 	return b.String()
 }
 

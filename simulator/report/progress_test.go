@@ -61,14 +61,14 @@ func TestProgressTTY(t *testing.T) {
 	p.Update(progressSummary(200, 2, 3, 250*time.Millisecond))
 	p.Finish()
 	got := b.String()
-	frames := strings.Split(got, "\r")[1:]
+	frames := strings.Split(strings.TrimSuffix(got, "\n"), "\r")[1:]
 	if len(frames) != 3 {
 		t.Fatalf("%d frames, want 3 (two updates and the final one shown by Finish): %q", len(frames), got)
 	}
-	if want := "[######..................] 50/200 (25.0%) | 50/s | errors 2 (+3 consequences) | p99 250ms | 1s | ETA 3s"; frames[0] != want {
+	if want := "[###.........] 50/200 25.0% | 50/s | p99 250ms | errors 2 (+3 conseq.) | ETA 3s"; frames[0] != want {
 		t.Errorf("first frame %q, want %q", frames[0], want)
 	}
-	if !strings.HasPrefix(frames[2], "[########################] 200/200 (100.0%)") || !strings.HasSuffix(got, "\n") {
+	if !strings.HasPrefix(frames[2], "[############] 200/200 100.0% | 99/s | p99 250ms") || !strings.HasSuffix(got, "\n") {
 		t.Errorf("final frame %q (output must end the line)", frames[2])
 	}
 }
@@ -83,5 +83,18 @@ func TestProgressUnknownTotal(t *testing.T) {
 	// Finish does not repeat a line already shown.
 	if want := "10 | 5/s | errors 0 | p99 1.00ms | 2s\n"; b.String() != want {
 		t.Errorf("got %q, want %q", b.String(), want)
+	}
+}
+
+func TestProgressTTYNeverWraps(t *testing.T) {
+	var b bytes.Buffer
+	c := &fakeClock{now: t0}
+	p := newTestProgress(&b, 1_000_000, true, c)
+	p.width = 60
+	c.now = t0.Add(time.Second)
+	p.Update(progressSummary(123_456, 12_345, 67_890, 1234*time.Millisecond))
+	line := strings.TrimPrefix(b.String(), "\r")
+	if len(line) != 59 || !strings.HasPrefix(line, "[#...") {
+		t.Errorf("live line %q is %d columns, want 59 (the terminal's 60 minus one)", line, len(line))
 	}
 }

@@ -254,3 +254,18 @@ func TestEmptyRecorder(t *testing.T) {
 		})
 	}
 }
+
+func TestSeriesIgnoresMissingScheduledTime(t *testing.T) {
+	r := NewRecorder(Options{}) // origin taken from the first placeable sample
+	r.Add(Sample{ActionID: 1, Command: "tweet"})
+	for i := range 10 {
+		r.Add(Sample{ActionID: int64(2 + i), Command: "tweet", Scheduled: t0.Add(time.Duration(i) * time.Second)})
+	}
+	s := r.Summary()
+	if !s.Start.Equal(t0) || s.BucketWidth != DefaultBucket || len(s.Series) != 91 {
+		t.Errorf("start %v, width %v, %d buckets; want %v, %v, 91", s.Start, s.BucketWidth, len(s.Series), t0, DefaultBucket)
+	}
+	if s.Series[0].Count != 2 {
+		t.Errorf("first bucket holds %d samples, want 2 (the unplaceable one and the first)", s.Series[0].Count)
+	}
+}

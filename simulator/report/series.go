@@ -33,11 +33,13 @@ func newSeriesHist() *hdr.PackedHistogram { return hdr.NewPacked(1, histMax, ser
 func (s *series) add(at time.Time, o Outcome, lat time.Duration, latMicros int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.start.IsZero() {
+	// A sample without a scheduled time cannot be placed; it goes into the
+	// first bucket rather than dragging the origin back to year one.
+	if s.start.IsZero() && !at.IsZero() {
 		s.start = at
 	}
 	var idx int64
-	if d := at.Sub(s.start); d > 0 {
+	if d := at.Sub(s.start); d > 0 && !at.IsZero() {
 		idx = int64(d / s.width)
 	}
 	for idx >= MaxBuckets {

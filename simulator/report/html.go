@@ -278,8 +278,12 @@ func errorChart(s Summary) chart {
 	for _, b := range s.Series {
 		top = max(top, b.Errors()+b.Consequence)
 	}
-	ymax := niceCeil(float64(max(top, 1)))
-	c.YTicks = linearTicks(&c, ymax, func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) })
+	if top == 0 {
+		// Nothing to draw: a short chart with the good news.
+		c = baseChart(c.ID, c.Title, c.Note, smallChartH, s)
+	}
+	ymax, steps := niceScale(float64(top))
+	c.YTicks = linearTicks(&c, ymax, steps)
 	bw := plotW / float64(max(n, 1))
 	gapW := 0.0
 	if bw > 3 {
@@ -330,8 +334,8 @@ func throughputChart(s Summary) chart {
 			top = max(top, float64(b.Count)/sec)
 		}
 	}
-	ymax := niceCeil(math.Max(top, 1))
-	c.YTicks = linearTicks(&c, ymax, func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) })
+	ymax, steps := niceScale(top)
+	c.YTicks = linearTicks(&c, ymax, steps)
 	if n == 0 || sec <= 0 {
 		c.Empty = "No requests recorded."
 		return c
@@ -410,31 +414,35 @@ func roundDur(d time.Duration) string {
 	return strconv.FormatFloat(d.Seconds(), 'f', -1, 64) + "s"
 }
 
-// niceCeil rounds v up to 1, 2 or 5 times a power of ten.
-func niceCeil(v float64) float64 {
-	if v <= 1 {
-		return 1
+// niceScale picks the top of a linear axis for values up to v and the
+// number of tick intervals: whole numbers for small counts, otherwise five
+// intervals of a round step (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 times a power
+// of ten for the top), so the tallest bar fills most of the plot.
+func niceScale(v float64) (top float64, steps int) {
+	switch {
+	case v <= 1:
+		return 1, 1
+	case v <= 5:
+		top = math.Ceil(v)
+		return top, int(top)
+	case v <= 10:
+		return 10, 5
 	}
 	p := math.Pow(10, math.Floor(math.Log10(v)))
-	for _, m := range []float64{1, 2, 5, 10} {
+	for _, m := range []float64{1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10} {
 		if m*p >= v {
-			return m * p
+			return m * p, 5
 		}
 	}
-	return 10 * p
+	return 10 * p, 5
 }
 
-// linearTicks places five ticks from 0 to ymax (whole numbers when ymax is
-// small).
-func linearTicks(c *chart, ymax float64, label func(float64) string) []tick {
-	steps := 5
-	if ymax < 5 {
-		steps = int(ymax)
-	}
+// linearTicks places steps+1 ticks from 0 to top.
+func linearTicks(c *chart, top float64, steps int) []tick {
 	var out []tick
 	for i := 0; i <= steps; i++ {
-		v := ymax * float64(i) / float64(steps)
-		out = append(out, tick{Pos: c.bottom() - v/ymax*c.PlotH, Label: label(v)})
+		v := top * float64(i) / float64(steps)
+		out = append(out, tick{Pos: c.bottom() - v/top*c.PlotH, Label: strconv.FormatFloat(v, 'f', -1, 64)})
 	}
 	return out
 }

@@ -244,3 +244,19 @@ func TestWriteHTMLNoErrors(t *testing.T) {
 		t.Error("no green verdict")
 	}
 }
+
+func TestNiceScale(t *testing.T) {
+	tests := []struct {
+		v     float64
+		top   float64
+		steps int
+	}{
+		{0, 1, 1}, {1, 1, 1}, {2.2, 3, 3}, {5, 5, 5}, {7, 10, 5}, {11, 12, 5}, {147, 150, 5}, {6200, 8000, 5}, {8001, 10000, 5},
+	}
+	for _, tt := range tests {
+		top, steps := niceScale(tt.v)
+		if top != tt.top || steps != tt.steps || top < tt.v {
+			t.Errorf("niceScale(%v) = %v, %d; want %v, %d", tt.v, top, steps, tt.top, tt.steps)
+		}
+	}
+}

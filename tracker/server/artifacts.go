@@ -1,0 +1,144 @@
+package server
+
+import (
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/minitwit-cd/kit/tracker/api"
+	"github.com/minitwit-cd/kit/tracker/model"
+)
+
+func (s *srv) putTrail(c *gin.Context) {
+	org, flow := c.Param("org"), c.Param("flow")
+	if err := s.authorize(c, org); err != nil {
+		s.fail(c, err)
+		return
+	}
+	data, err := formValue(c, api.FieldDataJSON)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	var req api.Trail
+	if err := unmarshal(data, "begin trail", &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	t, created, err := s.store.PutTrail(c.Request.Context(), org, model.Trail{
+		Flow: flow, Name: req.Name, Description: req.Description, GitCommit: req.GitCommit, CreatedAt: s.opts.Now(),
+	})
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(createdOr(created), api.Trail{Name: t.Name, Description: t.Description, GitCommit: t.GitCommit, CreatedAt: api.Unix(t.CreatedAt)})
+}
+
+func (s *srv) attestArtifact(c *gin.Context) {
+	org, flow := c.Param("org"), c.Param("flow")
+	if err := s.authorize(c, org); err != nil {
+		s.fail(c, err)
+		return
+	}
+	var req api.ArtifactRequest
+	if err := decodeJSON(c.Request.Body, "attest artifact", &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	a := model.Artifact{
+		Flow: flow, Fingerprint: req.Fingerprint, Name: req.Filename, GitCommit: req.GitCommit,
+		CommitURL: req.CommitURL, BuildURL: req.BuildURL, RepoURL: req.RepoURL, Trail: req.TrailName, CreatedAt: s.opts.Now(),
+	}
+	if info := req.GitCommitInfo; info != nil {
+		if a.GitCommit == "" {
+			a.GitCommit = info.Sha1
+		}
+		if a.CommitURL == "" {
+			a.CommitURL = info.URL
+		}
+		if info.Timestamp > 0 {
+			a.CommitTime = time.Unix(info.Timestamp, 0).UTC()
+		}
+	}
+	ctx := c.Request.Context()
+	a, created, err := s.store.PutArtifact(ctx, org, a)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	v, err := model.ComposeArtifactView(ctx, s.store, org, a)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(createdOr(created), api.FromArtifactView(v, ""))
+}
+
+func (s *srv) getArtifact(c *gin.Context) {
+	org, flow := c.Param("org"), c.Param("flow")
+	ctx := c.Request.Context()
+	if _, err := s.authorizeRead(ctx, c, org, flow); err != nil {
+		s.fail(c, err)
+		return
+	}
+	v, err := model.GetArtifactView(ctx, s.store, org, flow, c.Param("fp"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, api.FromArtifactView(v, ""))
+}
+
+func (s *srv) getArtifactsByCommit(c *gin.Context) {
+	org, flow := c.Param("org"), c.Param("flow")
+	ctx := c.Request.Context()
+	if _, err := s.authorizeRead(ctx, c, org, flow); err != nil {
+		s.fail(c, err)
+		return
+	}
+	arts, err := s.store.FindArtifactsByCommit(ctx, org, flow, c.Param("sha"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	out := []api.Artifact{}
+	for _, a := range arts {
+		v, err := model.ComposeArtifactView(ctx, s.store, org, a)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		out = append(out, api.FromArtifactView(v, ""))
+	}
+	c.JSON(http.StatusOK, out)
+}
+
+func (s *srv) listArtifacts(c *gin.Context) {
+	org := c.Param("org")
+	ctx := c.Request.Context()
+	flow := c.Query("flow_name")
+	if _, err := s.authorizeRead(ctx, c, org, flow); err != nil {
+		s.fail(c, err)
+		return
+	}
+	p, err := page(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	arts, total, err := s.store.ListArtifacts(ctx, org, model.ArtifactFilter{
+		Flow: flow, Fingerprint: c.Query("fingerprint"), GitCommit: strings.TrimSpace(c.Query("git_commit")), Page: p,
+	})
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	out := []api.Artifact{}
+	for _, a := range arts {
+		out = append(out, api.FromArtifact(a, ""))
+	}
+	setTotal(c, total)
+	c.JSON(http.StatusOK, out)
+}

@@ -1,0 +1,97 @@
+package server
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"reflect"
+
+	"github.com/gin-gonic/gin"
+	"github.com/minitwit-cd/kit/tracker/api"
+	"github.com/minitwit-cd/kit/tracker/model"
+)
+
+// statusOf is the one table from error codes to HTTP statuses.
+var statusOf = map[string]int{
+	model.EINVALID:      http.StatusBadRequest,
+	model.EUNAUTHORIZED: http.StatusUnauthorized,
+	model.EFORBIDDEN:    http.StatusForbidden,
+	model.ENOTFOUND:     http.StatusNotFound,
+	model.ECONFLICT:     http.StatusConflict,
+	model.ETOOLARGE:     http.StatusRequestEntityTooLarge,
+	model.EINTERNAL:     http.StatusInternalServerError,
+}
+
+// fail writes err as {"message": …} with its code's status. Internal
+// errors are logged with the request and shown as a plain message.
+func (s *srv) fail(c *gin.Context, err error) {
+	err = classify(err)
+	code := model.ErrorCode(err)
+	status, ok := statusOf[code]
+	if !ok {
+		status = http.StatusInternalServerError
+	}
+	if status >= 500 {
+		s.log.ErrorContext(c.Request.Context(), "internal error", slog.String("method", c.Request.Method),
+			slog.String("path", c.Request.URL.Path), slog.Any("err", err))
+	}
+	c.Header("Cache-Control", "no-store")
+	c.AbortWithStatusJSON(status, api.Error{Message: model.ErrorMessage(err)})
+}
+
+// classify turns transport errors (an oversized or malformed body) into
+// model errors a client can act on.
+func classify(err error) error {
+	var mb *http.MaxBytesError
+	if errors.As(err, &mb) {
+		return model.Errorf(model.ETOOLARGE, "request body too large: the limit is %d bytes", mb.Limit)
+	}
+	return err
+}
+
+// decodeJSON reads the (capped) body into v, mapping every failure to an
+// error naming the problem.
+func decodeJSON(body io.Reader, what string, v any) error {
+	data, err := io.ReadAll(body)
+	if err != nil {
+		return classify(fmt.Errorf("read body: %w", err))
+	}
+	return unmarshal(data, what, v)
+}
+
+// jsonKind names a Go type the way a JSON user thinks of it.
+func jsonKind(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "a boolean"
+	case reflect.Pointer:
+		return jsonKind(t.Elem())
+	}
+	return "a number"
+}
+
+func unmarshal(data []byte, what string, v any) error {
+	if len(data) == 0 {
+		return model.Errorf(model.EINVALID, "%s: empty body, want a JSON object", what)
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			if te.Field == "" {
+				return model.Errorf(model.EINVALID, "%s: must be %s, got a JSON %s", what, jsonKind(te.Type), te.Value)
+			}
+			return model.Errorf(model.EINVALID, "%s: field %q must be %s, got a JSON %s", what, te.Field, jsonKind(te.Type), te.Value)
+		}
+		return model.Errorf(model.EINVALID, "%s: invalid JSON: %v", what, err)
+	}
+	return nil
+}

@@ -1,0 +1,196 @@
+package server
+
+import (
+	"io"
+	"net/http"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+	"github.com/minitwit-cd/kit/tracker/api"
+	"github.com/minitwit-cd/kit/tracker/model"
+	"go.yaml.in/yaml/v3"
+)
+
+func (s *srv) putFlow(c *gin.Context) {
+	org := c.Param("org")
+	if err := s.authorize(c, org); err != nil {
+		s.fail(c, err)
+		return
+	}
+	var req api.Flow
+	if err := decodeJSON(c.Request.Body, "create flow", &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.saveFlow(c, org, req)
+}
+
+func (s *srv) saveFlow(c *gin.Context, org string, req api.Flow) {
+	f, created, err := s.store.PutFlow(c.Request.Context(), org, model.Flow{
+		Name: req.Name, Description: req.Description, Visibility: req.Visibility, Template: req.Template, CreatedAt: s.opts.Now(),
+	})
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(createdOr(created), api.FromFlow(f))
+}
+
+// flowTemplate is the part of Kosli's YAML flow template the tracker uses:
+// the attestation names of the trail and of its artifacts.
+type flowTemplate struct {
+	Trail struct {
+		Attestations []struct {
+			Name string `yaml:"name"`
+		} `yaml:"attestations"`
+		Artifacts []struct {
+			Name         string `yaml:"name"`
+			Attestations []struct {
+				Name string `yaml:"name"`
+			} `yaml:"attestations"`
+		} `yaml:"artifacts"`
+	} `yaml:"trail"`
+}
+
+func (s *srv) putFlowTemplate(c *gin.Context) {
+	org := c.Param("org")
+	if err := s.authorize(c, org); err != nil {
+		s.fail(c, err)
+		return
+	}
+	data, err := formValue(c, api.FieldDataJSON)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	var req api.Flow
+	if err := unmarshal(data, "create flow", &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	fh, err := c.FormFile(api.FieldTemplateFile)
+	if err != nil {
+		s.fail(c, model.Errorf(model.EINVALID, "create flow: multipart field %s (the YAML template) is required", api.FieldTemplateFile))
+		return
+	}
+	fr, err := fh.Open()
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	defer fr.Close()
+	body, err := io.ReadAll(fr)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	var tpl flowTemplate
+	if err := yaml.Unmarshal(body, &tpl); err != nil {
+		s.fail(c, model.Errorf(model.EINVALID, "template file %s is not a valid YAML flow template: %v", fh.Filename, err))
+		return
+	}
+	req.Template = nil
+	for _, a := range tpl.Trail.Attestations {
+		req.Template = append(req.Template, a.Name)
+	}
+	for _, art := range tpl.Trail.Artifacts {
+		for _, a := range art.Attestations {
+			req.Template = append(req.Template, a.Name)
+		}
+	}
+	s.saveFlow(c, org, req)
+}
+
+func (s *srv) listFlows(c *gin.Context) {
+	org := c.Param("org")
+	ctx := c.Request.Context()
+	authed := false
+	if token(c) != "" {
+		if err := s.authorize(c, org); err != nil {
+			s.fail(c, err)
+			return
+		}
+		authed = true
+	}
+	flows, err := s.store.ListFlows(ctx, org)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	out := []api.Flow{}
+	for _, f := range flows {
+		// Anonymous callers see only public flows.
+		if authed || f.Visibility == model.VisibilityPublic {
+			out = append(out, api.FromFlow(f))
+		}
+	}
+	c.JSON(http.StatusOK, out)
+}
+
+func (s *srv) getFlow(c *gin.Context) {
+	org, flow := c.Param("org"), c.Param("flow")
+	ctx := c.Request.Context()
+	if _, err := s.authorizeRead(ctx, c, org, flow); err != nil {
+		s.fail(c, err)
+		return
+	}
+	f, err := s.store.FindFlow(ctx, org, flow)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, api.FromFlow(f))
+}
+
+func (s *srv) flowMetrics(c *gin.Context) {
+	org, flow := c.Param("org"), c.Param("flow")
+	ctx := c.Request.Context()
+	if _, err := s.authorizeRead(ctx, c, org, flow); err != nil {
+		s.fail(c, err)
+		return
+	}
+	days := 30
+	if v := c.Query("days"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 3650 {
+			s.fail(c, model.Errorf(model.EINVALID, "query parameter days=%q must be an integer from 1 to 3650", v))
+			return
+		}
+		days = n
+	}
+	ms, err := model.FlowDORA(ctx, s.store, org, flow, s.opts.Now(), days)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	out := []api.DORAMetrics{}
+	for _, m := range ms {
+		out = append(out, api.FromDORA(m))
+	}
+	c.JSON(http.StatusOK, out)
+}
+
+// formValue returns a multipart (or urlencoded) field, or the raw body
+// when the request is plain JSON, so clients may send either.
+func formValue(c *gin.Context, field string) ([]byte, error) {
+	ct := c.ContentType()
+	if ct == "application/json" || ct == "" {
+		data, err := io.ReadAll(c.Request.Body)
+		if err != nil {
+			return nil, classify(err)
+		}
+		return data, nil
+	}
+	if err := c.Request.ParseMultipartForm(8 << 20); err != nil {
+		err = classify(err)
+		if model.ErrorCode(err) == model.ETOOLARGE {
+			return nil, err
+		}
+		return nil, model.Errorf(model.EINVALID, "invalid multipart body: %v", err)
+	}
+	v := c.Request.FormValue(field)
+	if v == "" {
+		return nil, model.Errorf(model.EINVALID, "multipart field %s is required", field)
+	}
+	return []byte(v), nil
+}

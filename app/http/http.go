@@ -1,0 +1,261 @@
+// Package http serves MiniTwit over HTTP with gin: the course simulator's
+// JSON API (sim-api.md) and the server-rendered web UI (web-ui.md) on one
+// handler, the API alone on another for an optional second port, and the
+// operational endpoints /healthz, /version and /metrics on both. It talks to
+// the database only through minitwit.Store and maps the domain's error
+// codes to HTTP statuses in one table (statusOf).
+package http
+
+import (
+	"crypto/rand"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/minitwit-cd/kit/app/minitwit"
+	"github.com/minitwit-cd/kit/internal/buildinfo"
+)
+
+func init() {
+	// Debug mode prints every route at start and warns on each request
+	// path it cannot serve; the kit never wants that, and the mode is a
+	// process-wide switch, so it is set once here rather than per handler.
+	gin.SetMode(gin.ReleaseMode)
+}
+
+// Course defaults for the simulator's Basic-auth credentials.
+const (
+	DefaultSimUser     = "simulator"
+	DefaultSimPassword = "super_safe!"
+)
+
+// Limits on input. Anything beyond them is a 400 naming the limit.
+const (
+	// MaxBodyBytes caps every request body (JSON and forms).
+	MaxBodyBytes = 1 << 20
+	// MaxUsernameLen caps usernames, in characters (runes).
+	MaxUsernameLen = 255
+	// MaxEmailLen caps e-mail addresses, in characters.
+	MaxEmailLen = 255
+	// MaxNo is the largest `no` the simulator API honours; larger values
+	// are clamped to it.
+	MaxNo = 1000
+	// DefaultNo is the simulator API's default `no`.
+	DefaultNo = 100
+)
+
+// Config configures the handlers. The zero value works: course
+// credentials, a random session secret, no logging, bcrypt's default cost.
+type Config struct {
+	// SimUser and SimPassword are the Basic-auth credentials the simulator
+	// API requires; empty means the course defaults.
+	SimUser, SimPassword string
+	// SessionSecret signs the web UI's session cookie (HMAC-SHA256). Empty
+	// means a random secret, so sessions do not survive a restart.
+	SessionSecret []byte
+	// Logger receives the request log and internal errors; nil discards.
+	Logger *slog.Logger
+	// BcryptCost is the password hashing cost; 0 means bcrypt.DefaultCost.
+	// Tests lower it because bcrypt under the race detector is slow.
+	BcryptCost int
+	// Metrics collects request metrics and serves /metrics. Pass one
+	// *Metrics to both handlers of a server so that /metrics counts the
+	// traffic of both ports; nil creates one per handler.
+	Metrics *Metrics
+	// Now returns the current time for new messages; nil means time.Now.
+	Now func() time.Time
+}
+
+// withDefaults fills in the zero values.
+func (c Config) withDefaults(store minitwit.Store) Config {
+	if c.SimUser == "" {
+		c.SimUser = DefaultSimUser
+	}
+	if c.SimPassword == "" {
+		c.SimPassword = DefaultSimPassword
+	}
+	if len(c.SessionSecret) == 0 {
+		c.SessionSecret = make([]byte, 32)
+		_, _ = rand.Read(c.SessionSecret) // crypto/rand.Read never fails
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.BcryptCost == 0 {
+		c.BcryptCost = bcrypt.DefaultCost
+	}
+	if c.Metrics == nil {
+		c.Metrics = NewMetrics(store)
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	return c
+}
+
+// server holds what every handler needs.
+type server struct {
+	cfg   Config
+	store minitwit.Store
+	log   *slog.Logger
+	// simAuth is the exact username and password the simulator must send.
+	simUser, simPassword []byte
+	web                  *web
+}
+
+func newServer(cfg Config, store minitwit.Store) *server {
+	cfg = cfg.withDefaults(store)
+	return &server{
+		cfg:         cfg,
+		store:       store,
+		log:         cfg.Logger,
+		simUser:     []byte(cfg.SimUser),
+		simPassword: []byte(cfg.SimPassword),
+	}
+}
+
+// NewHandler returns the handler that serves both contracts on one
+// listener: the simulator API, the web UI (POST /register goes to the API
+// for a JSON body and to the web UI for a form), and the operational
+// endpoints.
+func NewHandler(cfg Config, store minitwit.Store) http.Handler {
+	s := newServer(cfg, store)
+	s.web = newWeb(s)
+	r := s.engine()
+	s.apiRoutes(r, false)
+	s.web.routes(r)
+	return r
+}
+
+// NewAPIHandler returns a handler that serves only the simulator API and
+// the operational endpoints, for a second port dedicated to the simulator.
+func NewAPIHandler(cfg Config, store minitwit.Store) http.Handler {
+	s := newServer(cfg, store)
+	r := s.engine()
+	s.apiRoutes(r, true)
+	r.NoRoute(func(c *gin.Context) {
+		writeJSONError(c, http.StatusNotFound, "Not found: "+c.Request.URL.Path)
+	})
+	r.NoMethod(func(c *gin.Context) {
+		writeJSONError(c, http.StatusMethodNotAllowed, "Method "+c.Request.Method+" not allowed on "+c.Request.URL.Path)
+	})
+	return r
+}
+
+// engine returns a gin engine with the kit's middleware and the
+// operational endpoints.
+func (s *server) engine() *gin.Engine {
+	r := gin.New()
+	// Match routes on the escaped path so that a username holding an
+	// encoded "/" stays one path segment; parameters are unescaped.
+	r.UseEscapedPath = true
+	r.UnescapePathValues = true
+	r.HandleMethodNotAllowed = true
+	r.ContextWithFallback = true
+	r.Use(s.observe, s.recover)
+
+	r.GET("/healthz", s.healthz)
+	r.GET("/version", s.version)
+	r.GET("/metrics", gin.WrapH(s.cfg.Metrics.Handler()))
+	return r
+}
+
+// observe is the request log and the request metrics, in one middleware
+// so that each request reads the clock twice.
+func (s *server) observe(c *gin.Context) {
+	start := time.Now()
+	c.Next()
+	elapsed := time.Since(start)
+	route := c.FullPath()
+	if route == "" {
+		route = "unmatched"
+	}
+	status := c.Writer.Status()
+	s.cfg.Metrics.observe(c.Request.Method, route, status, elapsed)
+	s.log.LogAttrs(c.Request.Context(), slog.LevelInfo, "request",
+		slog.String("method", c.Request.Method),
+		slog.String("path", c.Request.URL.Path),
+		slog.String("route", route),
+		slog.Int("status", status),
+		slog.Duration("duration", elapsed),
+		slog.Int("bytes", c.Writer.Size()),
+	)
+}
+
+// recover turns a panic into a logged 500 instead of a dropped connection.
+func (s *server) recover(c *gin.Context) {
+	defer func() {
+		if v := recover(); v != nil {
+			if err, ok := v.(error); ok && errors.Is(err, http.ErrAbortHandler) {
+				panic(v)
+			}
+			s.log.LogAttrs(c.Request.Context(), slog.LevelError, "panic serving request",
+				slog.String("method", c.Request.Method),
+				slog.String("path", c.Request.URL.Path),
+				slog.Any("panic", v))
+			if !c.Writer.Written() {
+				writeJSONError(c, http.StatusInternalServerError, minitwit.ErrorMessage(errors.New("panic")))
+			}
+			c.Abort()
+		}
+	}()
+	c.Next()
+}
+
+// healthz answers 200 when the database answers, 503 otherwise.
+func (s *server) healthz(c *gin.Context) {
+	if err := s.store.Ping(c.Request.Context()); err != nil {
+		s.log.LogAttrs(c.Request.Context(), slog.LevelError, "health check failed", slog.String("error", err.Error()))
+		c.Header("Content-Type", "application/json")
+		c.String(http.StatusServiceUnavailable, `{"status":"unavailable"}`)
+		return
+	}
+	c.Header("Content-Type", "application/json")
+	c.String(http.StatusOK, `{"status":"ok"}`)
+}
+
+// version serves the build information.
+func (s *server) version(c *gin.Context) {
+	c.JSON(http.StatusOK, buildinfo.Get())
+}
+
+// statuses maps each domain error code to its HTTP status, for the
+// simulator API and for the web UI. It is the only place where codes
+// become statuses; a code missing from it is a 500.
+var statuses = map[string]struct{ api, web int }{
+	minitwit.ENOTFOUND: {http.StatusNotFound, http.StatusNotFound},
+	// The only conflict is a taken username, which both contracts report
+	// as a plain validation failure.
+	minitwit.ECONFLICT:     {http.StatusBadRequest, http.StatusBadRequest},
+	minitwit.EINVALID:      {http.StatusBadRequest, http.StatusBadRequest},
+	minitwit.EUNAUTHORIZED: {http.StatusForbidden, http.StatusUnauthorized},
+	minitwit.EINTERNAL:     {http.StatusInternalServerError, http.StatusInternalServerError},
+}
+
+// statusOf returns the status for err's code in the API (api true) or the
+// web UI.
+func statusOf(err error, api bool) int {
+	st, ok := statuses[minitwit.ErrorCode(err)]
+	if !ok {
+		return http.StatusInternalServerError
+	}
+	if api {
+		return st.api
+	}
+	return st.web
+}
+
+// logIfInternal logs err when it is an internal error; users only see the
+// generic message for those.
+func (s *server) logIfInternal(c *gin.Context, err error) {
+	if minitwit.ErrorCode(err) == minitwit.EINTERNAL {
+		s.log.LogAttrs(c.Request.Context(), slog.LevelError, "internal error",
+			slog.String("method", c.Request.Method),
+			slog.String("path", c.Request.URL.Path),
+			slog.String("error", err.Error()))
+	}
+}

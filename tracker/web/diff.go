@@ -85,7 +85,7 @@ func (h *handler) diffPage(w http.ResponseWriter, r *http.Request, o orgReq) {
 	v.A, v.B, v.Compared = snaps[0].Name(), snaps[1].Name(), true
 	d := model.Diff(snaps[0], snaps[1])
 	shown := func(a model.SnapshotArtifact) bool {
-		if (a.Known && flows.visible(a.Flow)) || (!a.Known && o.authed) {
+		if flows.visible(a.Flow) {
 			return true
 		}
 		v.Hidden++

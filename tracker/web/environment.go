@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/minitwit-cd/kit/tracker/model"
@@ -36,6 +37,10 @@ type snapshotRow struct {
 
 type environmentView struct {
 	Env       envRow
+	TimeScale bool
+	Window    int
+	EvenURL   string
+	TimeURL   string
 	Chart     template.HTML
 	Snapshots []snapshotRow
 	PrevURL   string
@@ -86,6 +91,17 @@ func (h *handler) environmentPage(w http.ResponseWriter, r *http.Request, o orgR
 		h.fail(w, r, o, err)
 		return
 	}
+	switch r.URL.Query().Get("scale") {
+	case "", "snapshots":
+		steps.Even = true
+	case "time":
+		v.TimeScale = true
+	default:
+		h.fail(w, r, o, model.Errorf(model.EINVALID, "invalid scale %q: want snapshots or time", r.URL.Query().Get("scale")))
+		return
+	}
+	v.EvenURL, v.TimeURL = envURL(o.org, env.Name), envURL(o.org, env.Name)+"?scale=time"
+	v.Window = len(steps.Times)
 	v.Chart = chart.StackedSteps(steps)
 	h.render(w, r, http.StatusOK, "environment", page{
 		Title: env.Name, Org: o.org, Authed: o.authed,
@@ -153,10 +169,16 @@ func (h *handler) replicaSteps(ctx context.Context, o orgReq, env model.Environm
 		order = append(order, s)
 	}
 	sort.Slice(order, func(i, j int) bool {
-		if order[i].first != order[j].first {
-			return order[i].first < order[j].first
+		// Bands stack in order of appearance, then by name, so a chart
+		// keeps its shape as snapshots are added.
+		a, b := order[i], order[j]
+		if a.first != b.first {
+			return a.first < b.first
 		}
-		return order[i].fingerprint < order[j].fingerprint
+		if a.name != b.name {
+			return a.name < b.name
+		}
+		return a.fingerprint < b.fingerprint
 	})
 	// Each visible artifact is a band; everything an anonymous viewer may
 	// not see is summed into one.
@@ -170,7 +192,7 @@ func (h *handler) replicaSteps(ctx context.Context, o orgReq, env model.Environm
 		}
 		if hidden < 0 {
 			hidden = len(steps.Series)
-			steps.Series = append(steps.Series, chart.Series{Label: hiddenLabel})
+			steps.Series = append(steps.Series, chart.Series{Label: hiddenLabel, Color: "#94a3b8"})
 		}
 		row[s.fingerprint] = hidden
 	}
@@ -185,6 +207,7 @@ func (h *handler) replicaSteps(ctx context.Context, o orgReq, env model.Environm
 			continue
 		}
 		steps.Times = append(steps.Times, t)
+		steps.Labels = append(steps.Labels, "#"+strconv.Itoa(idx))
 		for i := range steps.Series {
 			steps.Series[i].Values = append(steps.Series[i].Values, 0)
 		}
@@ -214,6 +237,10 @@ func (h *handler) seriesLabel(ctx context.Context, org string, s *seriesInfo) st
 	name := s.name
 	if name == "" {
 		name = shortFingerprint(s.fingerprint)
+	}
+	if strings.Contains(name, ref) {
+		// An image tagged with its commit already says it.
+		return name
 	}
 	return name + " @ " + ref
 }

@@ -222,7 +222,7 @@ func weeklyDeployments(envs []string, deps []model.Deployment, from, now time.Ti
 		idx[e] = i
 		b.Series = append(b.Series, chart.Series{Label: e, Values: make([]float64, weeks)})
 	}
-	failed := chart.Series{Label: "failed or rolled back", Values: make([]float64, weeks)}
+	failed := chart.Series{Label: "failed or rolled back", Values: make([]float64, weeks), Color: "#dc2626"}
 	anyFailed := false
 	for _, d := range deps {
 		i, ok := idx[d.Environment]

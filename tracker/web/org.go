@@ -98,13 +98,15 @@ func toEnvRow(org string, e model.Environment) envRow {
 type flowSet struct {
 	list   []model.Flow
 	byName map[string]model.Flow
+	all    bool
 }
 
-// visible reports whether an artifact of flow may be shown; an artifact
-// of no known flow is shown only to the org's members.
+// visible reports whether an artifact of flow may be shown: members see
+// everything, including artifacts of no known flow (flow ""), whose names
+// alone can say what runs where; anyone else sees public flows only.
 func (s flowSet) visible(flow string) bool {
 	_, ok := s.byName[flow]
-	return ok
+	return ok || s.all
 }
 
 // visibleFlows is every flow of the org for a signed-in viewer and the
@@ -114,7 +116,7 @@ func (h *handler) visibleFlows(ctx context.Context, o orgReq) (flowSet, error) {
 	if err != nil {
 		return flowSet{}, fmt.Errorf("list flows: %w", err)
 	}
-	s := flowSet{byName: map[string]model.Flow{}}
+	s := flowSet{byName: map[string]model.Flow{}, all: o.authed}
 	for _, f := range all {
 		if o.authed || f.Visibility == model.VisibilityPublic {
 			s.list = append(s.list, f)

@@ -17,6 +17,9 @@ type version struct {
 	Fingerprint string
 	Since       time.Time
 	Replicas    int
+	// Role tells the versions of a blue-green group apart: the oldest
+	// running is "older", the newest "newer".
+	Role string
 }
 
 // flowGroup is a snapshot's artifacts of one flow. Two or more versions of
@@ -94,13 +97,9 @@ func groupByFlow(o orgReq, flows flowSet, arts []model.SnapshotArtifact) ([]flow
 	by := map[string]*flowGroup{}
 	hidden := 0
 	for _, a := range arts {
-		if !a.Known || !flows.visible(a.Flow) {
-			// Unknown fingerprints are shown to members only: their
-			// names can say what runs where.
-			if !o.authed || a.Known {
-				hidden++
-				continue
-			}
+		if !flows.visible(a.Flow) {
+			hidden++
+			continue
 		}
 		key := a.Flow
 		if !a.Known {
@@ -131,6 +130,10 @@ func groupByFlow(o orgReq, flows flowSet, arts []model.SnapshotArtifact) ([]flow
 			return g.Versions[i].Fingerprint < g.Versions[j].Fingerprint
 		})
 		g.BlueGreen = key != "" && len(g.Versions) > 1
+		if g.BlueGreen {
+			g.Versions[0].Role = "older"
+			g.Versions[len(g.Versions)-1].Role = "newer"
+		}
 		out = append(out, *g)
 	}
 	sort.Slice(out, func(i, j int) bool {

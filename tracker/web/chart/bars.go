@@ -24,15 +24,17 @@ func BarChart(b Bars) template.HTML {
 	if len(b.Groups) == 0 || len(b.Series) == 0 {
 		return empty("bars", b.Title, "No data yet")
 	}
-	maxV := 0.0
+	maxV, integer := 0.0, true
 	for _, s := range b.Series {
 		for _, v := range s.Values {
 			if v > maxV && !math.IsInf(v, 0) {
 				maxV = v
 			}
+			integer = integer && v == math.Trunc(v)
 		}
 	}
-	ymax, ystep := niceMax(maxV, false)
+	// Counts (deployments) get whole-number ticks.
+	ymax, ystep := niceMax(maxV, integer)
 	labels := make([]string, len(b.Series))
 	for i, s := range b.Series {
 		labels[i] = s.Label
@@ -63,7 +65,7 @@ func BarChart(b Bars) template.HTML {
 			}
 			h := barsPlotH * v / ymax
 			w.printf(`<rect class="bar" x="%s" y="%s" width="%s" height="%s" fill="%s"><title>%s · %s: %s</title></rect>`,
-				num(gx+barW*float64(i)), num(float64(base)-h), num(math.Max(barW-1, 1)), num(h), Color(i),
+				num(gx+barW*float64(i)), num(float64(base)-h), num(math.Max(barW-1, 1)), num(h), esc(s.color(i)),
 				esc(s.Label), esc(name), esc(formatValue(math.Round(v*100)/100)))
 		}
 		if g%every == 0 {
@@ -73,7 +75,7 @@ func BarChart(b Bars) template.HTML {
 	}
 	w.printf(`<line x1="%d" x2="%d" y1="%d" y2="%d" stroke="#64748b"/>`, marginLeft, width-marginRight, base, base)
 	if len(b.Series) > 1 {
-		w.legend(labels, base+marginBottom-8)
+		w.legend(labels, colors(b.Series), base+marginBottom-8)
 	}
 	return w.html()
 }

@@ -158,7 +158,7 @@ func timeTicks(from, to time.Time) ([]time.Time, string) {
 
 // legend writes one coloured swatch and label per series below the plot,
 // wrapping to as many rows as needed; it returns the rows used.
-func (w *svgWriter) legend(labels []string, top int) {
+func (w *svgWriter) legend(labels, colors []string, top int) {
 	x, row := marginLeft, 0
 	for i, l := range labels {
 		text := l
@@ -170,7 +170,11 @@ func (w *svgWriter) legend(labels []string, top int) {
 			x, row = marginLeft, row+1
 		}
 		y := top + row*legendRow
-		w.printf(`<g class="legend-item"><rect x="%d" y="%d" width="12" height="12" rx="2" fill="%s"/>`, x, y, Color(i))
+		c := Color(i)
+		if i < len(colors) && colors[i] != "" {
+			c = colors[i]
+		}
+		w.printf(`<g class="legend-item"><rect x="%d" y="%d" width="12" height="12" rx="2" fill="%s"/>`, x, y, esc(c))
 		w.printf(`<text x="%d" y="%d" font-size="12" fill="#1e293b">%s</text></g>`, x+16, y+10, esc(text))
 		x += wd + 12
 	}
@@ -194,4 +198,13 @@ func legendRows(labels []string) int {
 		x += wd + 12
 	}
 	return rows
+}
+
+// colors lists each series' colour for the legend.
+func colors(ss []Series) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = s.color(i)
+	}
+	return out
 }

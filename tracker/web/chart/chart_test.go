@@ -168,6 +168,34 @@ func TestStackedStepsStacks(t *testing.T) {
 	}
 }
 
+// TestStackedStepsEven checks the one-step-per-snapshot layout: equal
+// widths whatever the times, and a label per step.
+func TestStackedStepsEven(t *testing.T) {
+	in := Steps{
+		Times:  []time.Time{t0, t0.Add(24 * time.Hour), t0.Add(24*time.Hour + time.Minute)},
+		End:    t0.Add(48 * time.Hour),
+		Series: []Series{{Label: "a", Values: []float64{1, 2, 1}}},
+		Even:   true, Labels: []string{"#1", "#2", "#3"},
+	}
+	els := parseSVG(t, StackedSteps(in))
+	var xs []float64
+	for _, e := range withClass(els, "line", "snapshot-tick") {
+		var x float64
+		fmt.Sscan(e.attrs["x1"], &x)
+		xs = append(xs, x)
+	}
+	if len(xs) != 3 {
+		t.Fatalf("got %d ticks, want 3", len(xs))
+	}
+	if d1, d2 := xs[1]-xs[0], xs[2]-xs[1]; math.Abs(d1-d2) > 0.2 {
+		t.Errorf("steps %v and %v wide, want equal", d1, d2)
+	}
+	labels := withClass(els, "text", "step-label")
+	if len(labels) != 3 || labels[1].text != "#2 Nov 3 12:00" {
+		t.Errorf("step labels %v, want 3 with \"#2 Nov 3 12:00\" second", labels)
+	}
+}
+
 func TestChartsEscapeLabels(t *testing.T) {
 	evil := `<script>alert("x")</script>&`
 	outs := map[string]template.HTML{

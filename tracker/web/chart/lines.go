@@ -98,7 +98,7 @@ func LineChart(l Lines) template.HTML {
 	for _, t := range ticks {
 		w.printf(`<text x="%s" y="%d" text-anchor="middle" font-size="11" fill="#475569">%s</text>`, num(x(t)), base+18, esc(t.Format(layout)))
 	}
-	w.legend(labels, base+marginBottom-8)
+	w.legend(labels, nil, base+marginBottom-8)
 	return w.html()
 }
 

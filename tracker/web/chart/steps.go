@@ -2,6 +2,7 @@ package chart
 
 import (
 	"html/template"
+	"math"
 	"time"
 )
 
@@ -9,6 +10,16 @@ import (
 type Series struct {
 	Label  string
 	Values []float64
+	// Color overrides the palette colour (e.g. grey for a catch-all).
+	Color string
+}
+
+// color is the series' colour: its own, or the palette's i-th.
+func (s Series) color(i int) string {
+	if s.Color != "" {
+		return s.Color
+	}
+	return Color(i)
 }
 
 // Steps is the data of a stacked step chart: Series[i].Values[j] is the
@@ -21,6 +32,12 @@ type Steps struct {
 	Times  []time.Time
 	End    time.Time
 	Series []Series
+	// Even gives every step the same width instead of placing it at its
+	// time: snapshots come in bursts (a deployment makes several within
+	// minutes, then nothing for days), and on a time axis the bursts
+	// would be slivers. Labels then name each step (e.g. "#65").
+	Even   bool
+	Labels []string
 }
 
 // plot height of the step chart, without legend and axis labels.
@@ -82,8 +99,14 @@ func StackedSteps(s Steps) template.HTML {
 	xs := make([]float64, n+1)
 	for j, t := range s.Times {
 		xs[j] = x(t)
+		if s.Even {
+			xs[j] = float64(marginLeft) + plotW*float64(j)/float64(n)
+		}
 	}
 	xs[n] = x(end)
+	if s.Even {
+		xs[n] = float64(marginLeft) + plotW
+	}
 	for i, se := range s.Series {
 		lower := func(j int) float64 {
 			if i == 0 {
@@ -92,7 +115,7 @@ func StackedSteps(s Steps) template.HTML {
 			return stack[i-1][j]
 		}
 		w.printf(`<path class="series" data-series="%s" data-points="%d" fill="%s" fill-opacity="0.85" stroke="%s" stroke-width="1" d="`,
-			esc(se.Label), n, Color(i), Color(i))
+			esc(se.Label), n, esc(se.color(i)), esc(se.color(i)))
 		w.printf("M%s %s", num(xs[0]), num(y(stack[i][0])))
 		for j := 0; j < n; j++ {
 			w.printf("H%s", num(xs[j+1]))
@@ -115,10 +138,42 @@ func StackedSteps(s Steps) template.HTML {
 		w.printf(`<line class="snapshot-tick" x1="%s" x2="%s" y1="%d" y2="%d" stroke="#94a3b8"/>`, num(xs[j]), num(xs[j]), base, base+4)
 	}
 	w.printf(`<line x1="%d" x2="%d" y1="%d" y2="%d" stroke="#64748b"/>`, marginLeft, width-marginRight, base, base)
-	ticks, layout := timeTicks(from, end)
-	for _, t := range ticks {
-		w.printf(`<text x="%s" y="%d" text-anchor="middle" font-size="11" fill="#475569">%s</text>`, num(x(t)), base+18, esc(t.Format(layout)))
+	if s.Even {
+		w.evenLabels(s, xs, base)
+	} else {
+		ticks, layout := timeTicks(from, end)
+		for _, t := range ticks {
+			w.printf(`<text x="%s" y="%d" text-anchor="middle" font-size="11" fill="#475569">%s</text>`, num(x(t)), base+18, esc(t.Format(layout)))
+		}
 	}
-	w.legend(labels, base+marginBottom-8)
+	w.legend(labels, colors(s.Series), base+marginBottom-8)
 	return w.html()
+}
+
+// evenLabels writes each step's label and time under the middle of its
+// slot, every k-th one when they would not fit side by side.
+func (w *svgWriter) evenLabels(s Steps, xs []float64, base int) {
+	n := len(s.Times)
+	slot := (xs[n] - xs[0]) / float64(n)
+	every := int(math.Ceil(96 / slot))
+	if every < 1 {
+		every = 1
+	}
+	layout := "Jan 2 15:04"
+	for j := 0; j < n; j += every {
+		mid := (xs[j] + xs[j+1]) / 2
+		if every > 1 {
+			mid = xs[j] + 2
+		}
+		anchor := "middle"
+		if every > 1 {
+			anchor = "start"
+		}
+		label := ""
+		if j < len(s.Labels) {
+			label = s.Labels[j] + " "
+		}
+		w.printf(`<text class="step-label" x="%s" y="%d" text-anchor="%s" font-size="11" fill="#475569">%s</text>`,
+			num(mid), base+18, anchor, esc(label+s.Times[j].UTC().Format(layout)))
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -28,10 +29,12 @@ const displayBuckets = 240
 // over time by class, throughput over time and the per-command table. All
 // text, the target URL included, is escaped.
 func (r *Recorder) WriteHTML(w io.Writer) error {
-	s := r.totals()
+	s, hists := r.totalsWithHistograms()
 	start, width, buckets := r.ser.view(displayBuckets)
 	s.Start, s.BucketWidth, s.Series = start, width, buckets
-	if err := htmlTemplate.Execute(w, newPage(s)); err != nil {
+	p := newPage(s)
+	p.Percentiles = percentileChart(s, hists)
+	if err := htmlTemplate.Execute(w, p); err != nil {
 		return fmt.Errorf("write html report: %w", err)
 	}
 	return nil
@@ -54,7 +57,7 @@ type page struct {
 	Verdict                                      string
 	Failed                                       bool
 	Cards                                        []card
-	Latency, Errors, Throughput                  chart
+	Latency, Errors, Throughput, Percentiles     chart
 	ErrorLegend                                  []legend
 	Header                                       []string
 	Rows                                         [][]cell
@@ -493,4 +496,90 @@ func offsetLabel(d time.Duration) string {
 	default:
 		return fmt.Sprintf("%dh%02dm", int(d/time.Hour), int((d%time.Hour)/time.Minute))
 	}
+}
+
+// commandColors gives each course command a fixed colour; others take the
+// spare ones in order.
+var (
+	commandColors = map[string]string{"register": "#0d9488", "tweet": "#2563eb", "follow": "#d97706", "unfollow": "#db2777", AllCommands: "#94a3b8"}
+	spareColors   = []string{"#7c3aed", "#65a30d", "#0891b2", "#be123c", "#4b5563"}
+)
+
+// percentileStep is the spacing of the percentile chart's points, in
+// decades of 1/(1-p).
+const percentileStep = 0.05
+
+// percentileChart draws the latency distribution of each command: latency
+// (log scale) against percentile, with the x axis stretched so that 90%,
+// 99%, 99.9% ... are equally spaced and the tail is visible.
+func percentileChart(s Summary, hists map[string]*merged) chart {
+	c := baseChart("percentiles", "Latency by percentile", "the whole run's latency distribution per command; logarithmic on both axes, so the tail is as visible as the median", chartH, s)
+	all := s.ByCommand[AllCommands]
+	// As many decades as the data can resolve: a percentile beyond
+	// 1 - 1/count is the maximum.
+	decades := math.Min(math.Max(math.Floor(math.Log10(float64(max(all.Count, 1)))), 1), 5)
+	xOfDecade := func(d float64) float64 { return plotLeft + d/decades*plotW }
+	c.XTicks = nil
+	for d := 0.0; d <= decades; d++ {
+		label := "0%"
+		if d > 0 {
+			label = strconv.FormatFloat(100*(1-math.Pow(10, -d)), 'f', -1, 64) + "%"
+		}
+		anchor := "middle"
+		if d == decades {
+			anchor = "end"
+		}
+		c.XTicks = append(c.XTicks, tick{Pos: xOfDecade(d), Label: label, Anchor: anchor})
+	}
+	lo, hi := time.Duration(math.MaxInt64), s.Budget
+	for _, name := range s.Commands() {
+		if st := s.ByCommand[name]; st.Count > 0 {
+			lo = min(lo, max(fromMicros(hists[name].hist.ValueAtPercentile(0), st.Max), 10*time.Microsecond))
+			hi = max(hi, st.Max)
+		}
+	}
+	if lo == time.Duration(math.MaxInt64) {
+		lo = time.Millisecond
+		c.Empty = "No requests recorded."
+	}
+	y := newLogScale(&c, lo, hi)
+	c.YTicks = y.ticks()
+	spare := 0
+	// The total goes first, wide and pale, so the commands draw over it.
+	order := append([]string{AllCommands}, slices.DeleteFunc(s.Commands(), func(n string) bool { return n == AllCommands })...)
+	for _, name := range order {
+		st := s.ByCommand[name]
+		color, ok := commandColors[name]
+		if !ok {
+			color = spareColors[spare%len(spareColors)]
+			spare++
+		}
+		c.Legend = append(c.Legend, legend{Label: name, Color: color})
+		if st.Count == 0 {
+			continue
+		}
+		limit := math.Min(decades, math.Log10(float64(st.Count)))
+		var ps []float64
+		for d := 0.0; d <= limit+1e-9; d += percentileStep {
+			ps = append(ps, 100*(1-math.Pow(10, -d)))
+		}
+		vals := hists[name].hist.ValueAtPercentilesSlice(ps)
+		var d strings.Builder
+		for i, v := range vals {
+			cmd := 'L'
+			if i == 0 {
+				cmd = 'M'
+			}
+			fmt.Fprintf(&d, "%c%.1f %.1f", cmd, xOfDecade(float64(i)*percentileStep), y.pos(fromMicros(v, st.Max)))
+		}
+		width := 1.8
+		if name == AllCommands {
+			width = 5
+		}
+		c.Paths = append(c.Paths, path{Name: name, Color: color, Width: width, D: d.String(), Points: len(vals)})
+	}
+	by := y.pos(s.Budget)
+	c.HLines = []hline{{Y: by, Label: "budget " + dur(s.Budget), Color: "#dc2626"}}
+	c.Bands = []band{{Y: plotTop, H: by - plotTop, Color: "#fef2f2"}}
+	return c
 }

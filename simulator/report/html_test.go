@@ -260,3 +260,28 @@ func TestNiceScale(t *testing.T) {
 		}
 	}
 }
+
+func TestPercentileChart(t *testing.T) {
+	r := fixtureRecorder(t) // 40 samples: one decade of percentiles
+	var b bytes.Buffer
+	if err := r.WriteHTML(&b); err != nil {
+		t.Fatal(err)
+	}
+	chart := byID(parseHTML(t, b.Bytes()), "percentiles-chart")
+	if chart == nil {
+		t.Fatal("no percentile chart")
+	}
+	paths := elements(chart, "path", "series")
+	var names []string
+	for _, p := range paths {
+		names = append(names, attr(p, "data-series"))
+		// 10 samples per command resolve one decade (p0..p90): 21 points.
+		n, _ := strconv.Atoi(attr(p, "data-points"))
+		if got := len(pathCommand.FindAllString(attr(p, "d"), -1)); got != n || n != 21 {
+			t.Errorf("%s: %d points drawn, data-points %d; want 21", attr(p, "data-series"), got, n)
+		}
+	}
+	if want := []string{AllCommands, "register", "tweet", "follow", "unfollow"}; strings.Join(names, ",") != strings.Join(want, ",") {
+		t.Errorf("lines %v, want %v", names, want)
+	}
+}

@@ -138,11 +138,20 @@ func (r *Recorder) Summary() Summary {
 
 // totals merges the shards into a Summary without the time series.
 func (r *Recorder) totals() Summary {
-	type merged struct {
-		counts [numOutcomes]int64
-		hist   *hdr.Histogram
-		max    time.Duration
-	}
+	s, _ := r.totalsWithHistograms()
+	return s
+}
+
+// merged is one command's accumulators summed over the shards.
+type merged struct {
+	counts [numOutcomes]int64
+	hist   *hdr.Histogram
+	max    time.Duration
+}
+
+// totalsWithHistograms also returns the merged latency histogram of every
+// command and of AllCommands, for the percentile chart.
+func (r *Recorder) totalsWithHistograms() (Summary, map[string]*merged) {
 	all := &merged{hist: newHist()}
 	cmds := map[string]*merged{}
 	lateness := newHist()
@@ -212,7 +221,8 @@ func (r *Recorder) totals() Summary {
 		lat.P50, lat.P99 = fromMicros(v[0], lat.Max), fromMicros(v[1], lat.Max)
 	}
 	s.Lateness = lat
-	return s
+	cmds[AllCommands] = all
+	return s, cmds
 }
 
 // fromMicros turns a histogram value back into a duration, never above the

@@ -36,6 +36,7 @@ func (db *DB) BulkLoad(ctx context.Context, d *bulk.Data) (err error) {
 		return fmt.Errorf("sqlite: bulk load: begin: %w", err)
 	}
 	defer tx.Rollback()
+	defer db.cache.invalidate()
 	if err := loadAll(ctx, tx, d); err != nil {
 		return fmt.Errorf("sqlite: bulk load: %w", err)
 	}

@@ -22,6 +22,7 @@ func (db *DB) AddMessage(ctx context.Context, authorID int64, text string, pubDa
 		}
 		return 0, fmt.Errorf("sqlite: add message by %d: %w", authorID, err)
 	}
+	db.cache.invalidate()
 	id, err := res.LastInsertId()
 	if err != nil {
 		return 0, fmt.Errorf("sqlite: add message by %d: %w", authorID, err)
@@ -29,11 +30,25 @@ func (db *DB) AddMessage(ctx context.Context, authorID int64, text string, pubDa
 	return id, nil
 }
 
-// PublicTimeline returns everyone's unflagged messages, newest first.
+// PublicTimeline returns everyone's unflagged messages, newest first. The
+// first page is served from a cache that every message write invalidates.
 func (db *DB) PublicTimeline(ctx context.Context, page minitwit.Page) ([]minitwit.Message, error) {
+	first := page.BeforeID <= 0
+	var gen uint64
+	var now time.Time
+	if first {
+		now = time.Now()
+		if msgs, ok := db.cache.get(page.Size(), now); ok {
+			return msgs, nil
+		}
+		gen = db.cache.gen.Load()
+	}
 	msgs, err := scanMessages(db.public.QueryContext(ctx, before(page), page.Size()))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: public timeline: %w", err)
+	}
+	if first {
+		db.cache.put(page.Size(), gen, now, msgs)
 	}
 	return msgs, nil
 }
@@ -96,6 +111,7 @@ func (db *DB) FlagMessage(ctx context.Context, id int64, flagged bool) error {
 		f = 1
 	}
 	res, err := db.w.ExecContext(ctx, `UPDATE message SET flagged = ? WHERE message_id = ?`, f, id)
+	db.cache.invalidate()
 	if err != nil {
 		return fmt.Errorf("sqlite: flag message %d: %w", id, err)
 	}

@@ -74,6 +74,8 @@ type DB struct {
 	insUser, insMessage, insFollow, delFollow, setLatest *sql.Stmt
 	userByName, userByID, isFollowing, following, latest *sql.Stmt
 	public, user, home                                   *sql.Stmt
+
+	cache publicCache
 }
 
 // Open opens (creating if needed) the database file at path, applies the
@@ -203,22 +205,27 @@ const (
 		FROM message m CROSS JOIN user u ON u.user_id = m.author_id
 		WHERE m.author_id = ?3 AND m.flagged = 0 AND m.message_id < ?1
 		ORDER BY m.message_id DESC LIMIT ?2`
-	// The home timeline takes at most ?2 newest messages from each author
-	// (the user and everyone followed) through message_author, then the
-	// newest ?2 of those: its cost depends on the number of followed users
-	// and the page size, never on the number of messages.
+	// The home timeline first finds the IDs: at most ?2 newest from each
+	// author (the user and everyone followed), read from the covering
+	// message_author index, of which it keeps the newest ?2; only then
+	// does it read those messages and their authors. Its cost follows the
+	// number of followed users and the page size, never the number of
+	// messages. (The x join exists to give the correlated subquery its
+	// author; it is a covering-index lookup, too.)
 	sqlHome = `WITH authors(a) AS (
 			SELECT whom_id FROM follower WHERE who_id = ?3
 			UNION SELECT ?3
 		)
 		SELECT ` + messageColumns + `
-		FROM authors CROSS JOIN message m CROSS JOIN user u
+		FROM message m CROSS JOIN user u ON u.user_id = m.author_id
 		WHERE m.message_id IN (
-			SELECT message_id FROM message
-			WHERE author_id = authors.a AND flagged = 0 AND message_id < ?1
-			ORDER BY message_id DESC LIMIT ?2)
-		AND u.user_id = m.author_id
-		ORDER BY m.message_id DESC LIMIT ?2`
+			SELECT x.message_id FROM authors CROSS JOIN message x
+			WHERE x.author_id = authors.a AND x.flagged = 0 AND x.message_id IN (
+				SELECT message_id FROM message
+				WHERE author_id = authors.a AND flagged = 0 AND message_id < ?1
+				ORDER BY message_id DESC LIMIT ?2)
+			ORDER BY x.message_id DESC LIMIT ?2)
+		ORDER BY m.message_id DESC`
 )
 
 func (db *DB) prepare(ctx context.Context) error {

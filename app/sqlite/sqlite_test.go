@@ -126,3 +126,5 @@ func notADatabase(t *testing.T) string {
 	}
 	return p
 }
+
+func sqliteOpen(path string) (*sqlite.DB, error) { return sqlite.Open(context.Background(), path) }

@@ -35,6 +35,7 @@ func Run(t *testing.T, open func(t *testing.T) minitwit.Store) {
 		{"AddMessageFields", testAddMessageFields},
 		{"AddMessageUnknownAuthor", testAddMessageUnknownAuthor},
 		{"PublicTimelineOrder", testPublicTimelineOrder},
+		{"PublicReadsItsWrites", testPublicReadsWrites},
 		{"PagingBeforeID", testPaging},
 		{"DefaultPageSize", testDefaultPageSize},
 		{"FlaggedHidden", testFlaggedHidden},
@@ -274,6 +275,43 @@ func testPublicTimelineOrder(t *testing.T, s minitwit.Store) {
 	}
 	msgs, err = s.PublicTimeline(ctx(t), minitwit.Page{Limit: 2})
 	wantTexts(t, "PublicTimeline limit 2", msgs, err, "m5", "m4")
+}
+
+// testPublicReadsWrites: the first page of the public timeline, which a
+// store may cache, shows each write as soon as it returned.
+func testPublicReadsWrites(t *testing.T, s minitwit.Store) {
+	c := ctx(t)
+	a := mustUser(t, s, "alice")
+	f, _ := s.(Flagger)
+	for i := range 5 {
+		for _, limit := range []int{1, 30, 100} {
+			if _, err := s.PublicTimeline(c, minitwit.Page{Limit: limit}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		text := fmt.Sprint("post ", i)
+		id := mustPost(t, s, a, text, t0)
+		for _, limit := range []int{1, 30, 100} {
+			msgs, err := s.PublicTimeline(c, minitwit.Page{Limit: limit})
+			if err != nil || len(msgs) == 0 || msgs[0].Text != text {
+				t.Fatalf("after posting %q, PublicTimeline(limit %d) = %q, %v", text, limit, texts(msgs), err)
+			}
+			msgs[0].Text = "changed by the caller" // must not leak into later calls
+		}
+		if f != nil && i%2 == 1 {
+			if err := f.FlagMessage(c, id, true); err != nil {
+				t.Fatal(err)
+			}
+			msgs, err := s.PublicTimeline(c, minitwit.Page{Limit: 30})
+			if err != nil || (len(msgs) > 0 && msgs[0].ID == id) {
+				t.Fatalf("flagged message %d still first: %q, %v", id, texts(msgs), err)
+			}
+		}
+	}
+	msgs, err := s.PublicTimeline(c, minitwit.Page{Limit: 100})
+	if f != nil {
+		wantTexts(t, "final", msgs, err, "post 4", "post 2", "post 0")
+	}
 }
 
 func testPaging(t *testing.T, s minitwit.Store) {

@@ -18,9 +18,10 @@ CREATE TABLE message (
 	flagged    INTEGER NOT NULL DEFAULT 0
 );
 
--- One author's messages newest first: user timelines, and each followed
--- author's slice of the home timeline, read only the rows they return.
-CREATE INDEX message_author ON message (author_id, message_id);
+-- One author's unflagged messages newest first: user timelines, and each
+-- followed author's slice of the home timeline (an index-only scan), read
+-- only the entries they return.
+CREATE INDEX message_author ON message (author_id, message_id) WHERE flagged = 0;
 
 -- seq orders one user's follows in the order they were made (Following).
 CREATE TABLE follower (

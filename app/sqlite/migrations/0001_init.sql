@@ -17,9 +17,11 @@ CREATE TABLE message (
 	flagged    INTEGER NOT NULL DEFAULT 0
 );
 
--- One author's messages newest first: user timelines, and each followed
--- author's slice of the home timeline, read only the rows they return.
-CREATE INDEX message_author ON message (author_id, message_id);
+-- One author's unflagged messages newest first: user timelines, and each
+-- followed author's slice of the home timeline, read only the entries they
+-- return. flagged is a key column (not a partial-index condition) so that
+-- SQLite treats the index as covering for the home timeline's ID search.
+CREATE INDEX message_author ON message (author_id, flagged, message_id);
 
 -- seq orders one user's follows in the order they were made (Following).
 CREATE TABLE follower (

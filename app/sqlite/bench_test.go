@@ -1,0 +1,37 @@
+package sqlite_test
+
+import (
+	"path/filepath"
+	"testing"
+
+	"github.com/minitwit-cd/kit/app/internal/storetest"
+	"github.com/minitwit-cd/kit/app/minitwit"
+	"github.com/minitwit-cd/kit/app/storage"
+)
+
+// go test -run '^$' -bench . ./app/sqlite/
+func BenchmarkStore(b *testing.B) {
+	storetest.Benchmark(b, func(b *testing.B) minitwit.Store {
+		return openBench(b)
+	})
+}
+
+func BenchmarkSeed(b *testing.B) {
+	for _, spec := range []storage.SeedSpec{
+		{Users: 10_000, Messages: 1_000_000, Follows: 100_000, Seed: 1},
+	} {
+		b.Run("msgs=1M", func(b *testing.B) {
+			storetest.BenchmarkSeed(b, spec, func(b *testing.B) minitwit.Store { return openBench(b) })
+		})
+	}
+}
+
+func openBench(b *testing.B) minitwit.Store {
+	b.Helper()
+	db, err := sqliteOpen(filepath.Join(b.TempDir(), "bench.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	return db
+}

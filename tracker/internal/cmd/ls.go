@@ -179,15 +179,21 @@ func runLs(cmd *cobra.Command, o *LsOptions) error {
 // duration prints a snapshot's life span the way people say it.
 func duration(d time.Duration) string {
 	d = d.Round(time.Second)
+	n := func(v int, unit string) string {
+		if v == 1 {
+			return "1 " + unit
+		}
+		return fmt.Sprintf("%d %ss", v, unit)
+	}
 	switch {
 	case d < time.Minute:
-		return fmt.Sprintf("%d seconds", int(d.Seconds()))
+		return n(int(d.Seconds()), "second")
 	case d < time.Hour:
-		return fmt.Sprintf("%d minutes", int(d.Minutes()))
+		return n(int(d.Minutes()), "minute")
 	case d < 48*time.Hour:
-		return fmt.Sprintf("%d hours", int(d.Hours()))
+		return n(int(d.Hours()), "hour")
 	}
-	return fmt.Sprintf("%d days", int(d.Hours()/24))
+	return n(int(d.Hours()/24), "day")
 }
 
 func trimLast(rows []string) []string {

@@ -1,0 +1,241 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+	_ "time/tzdata" // the golden files are in Europe/Berlin time everywhere
+
+	"github.com/minitwit-cd/kit/tracker/api"
+	"github.com/minitwit-cd/kit/tracker/internal/cmd"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata")
+
+// clock is the fake time shared by the server and the CLI.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = t
+}
+
+func (c *clock) Advance(d time.Duration) time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+	return c.t
+}
+
+// syncBuffer is a bytes.Buffer safe for a server goroutine and a test.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// tracker is a running server and the CLI pointed at it.
+type tracker struct {
+	t     *testing.T
+	clock *clock
+	loc   *time.Location
+	db    string
+	host  string
+	org   string
+	token string
+	dir   string
+}
+
+var listeningRE = regexp.MustCompile(`listening on (http://[0-9.]+:[0-9]+)`)
+
+// start runs `tracker serve` in-process on 127.0.0.1:0 with a fresh
+// SQLite file, waits for its "listening on" line and stops it (checking
+// the graceful shutdown) when the test ends.
+func start(t *testing.T, c *clock) *tracker {
+	t.Helper()
+	loc, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	tr := &tracker{t: t, clock: c, loc: loc, db: filepath.Join(dir, "tracker.db"), dir: dir}
+	ctx, cancel := context.WithCancel(context.Background())
+	logs := &syncBuffer{}
+	f := tr.factory(&bytes.Buffer{}, logs, nil)
+	f.ServerNow = c.Now
+	done := make(chan int, 1)
+	go func() { done <- cmd.Main(ctx, f, []string{"serve", "--addr", "127.0.0.1:0", "--db", tr.db}) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case code := <-done:
+			if code != 0 {
+				t.Errorf("serve exited with %d: %s", code, logs.String())
+			}
+		case <-time.After(15 * time.Second):
+			t.Errorf("serve did not shut down within 15s")
+		}
+	})
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if m := listeningRE.FindStringSubmatch(logs.String()); m != nil {
+			tr.host = m[1]
+			return tr
+		}
+		select {
+		case code := <-done:
+			t.Fatalf("serve exited early with %d: %s", code, logs.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("server did not log its address: %s", logs.String())
+		}
+		time.Sleep(10 * time.Millisecond) // polling for the log line, with a deadline
+	}
+}
+
+func (tr *tracker) factory(out, errOut interface{ Write([]byte) (int, error) }, env map[string]string) *cmd.Factory {
+	return &cmd.Factory{
+		IO:       &cmd.IOStreams{In: strings.NewReader(""), Out: out, ErrOut: errOut},
+		Now:      tr.clock.Now,
+		Location: tr.loc,
+		Getenv: func(k string) string {
+			if v, ok := env[k]; ok {
+				return v
+			}
+			switch k {
+			case "TRACKER_HOST":
+				return tr.host
+			case "TRACKER_ORG":
+				return tr.org
+			case "TRACKER_API_TOKEN":
+				return tr.token
+			}
+			return ""
+		},
+	}
+}
+
+// result is one CLI run.
+type result struct {
+	args   string
+	out    string
+	errOut string
+	code   int
+}
+
+// run runs the CLI with args (environment from the tracker, overridable).
+func (tr *tracker) run(env map[string]string, args ...string) result {
+	tr.t.Helper()
+	var out, errOut bytes.Buffer
+	code := cmd.Main(context.Background(), tr.factory(&out, &errOut, env), args)
+	return result{args: strings.Join(args, " "), out: out.String(), errOut: errOut.String(), code: code}
+}
+
+// must runs the CLI and fails the test unless it exits 0.
+func (tr *tracker) must(args ...string) string {
+	tr.t.Helper()
+	r := tr.run(nil, args...)
+	if r.code != 0 {
+		tr.t.Fatalf("tracker %s: exit %d: %s%s", r.args, r.code, r.errOut, r.out)
+	}
+	return r.out
+}
+
+// createOrg runs admin create-org against the server's database and keeps
+// the token it prints.
+func (tr *tracker) createOrg(name string) {
+	tr.t.Helper()
+	r := tr.run(nil, "admin", "create-org", name, "--db", tr.db)
+	if r.code != 0 {
+		tr.t.Fatalf("create-org: %d %s", r.code, r.errOut)
+	}
+	tr.org, tr.token = name, strings.TrimSpace(r.out)
+	if !strings.HasPrefix(tr.token, "trk_") || strings.Contains(tr.token, "\n") {
+		tr.t.Fatalf("create-org printed %q, want just the token", r.out)
+	}
+}
+
+// running is what runs of one artifact in a snapshot report.
+type running struct {
+	name, fp string
+	since    time.Time
+	replicas int
+}
+
+// report writes the wire body of a snapshot (one entry per instance) to a
+// file and reports it with `tracker snapshot json`.
+func (tr *tracker) report(env string, rs ...running) string {
+	tr.t.Helper()
+	body := api.SnapshotReportRequest{Artifacts: []api.ReportArtifact{}}
+	for _, r := range rs {
+		for i := 0; i < r.replicas; i++ {
+			body.Artifacts = append(body.Artifacts, api.ReportArtifact{Digests: map[string]string{r.name: r.fp}, CreationTimestamp: r.since.Unix()})
+		}
+	}
+	raw, err := json.Marshal(body)
+	if err != nil {
+		tr.t.Fatal(err)
+	}
+	file := filepath.Join(tr.dir, "snapshot.json")
+	if err := os.WriteFile(file, raw, 0o644); err != nil {
+		tr.t.Fatal(err)
+	}
+	return tr.must("snapshot", "json", env, "--file", file)
+}
+
+// golden compares got with testdata/NAME.golden, or rewrites it.
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name+".golden")
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("read golden file (go test -update creates it): %v", err)
+	}
+	if got != string(want) {
+		t.Errorf("output differs from %s (go test -update rewrites it)\n--- got\n%s--- want\n%s", path, got, want)
+	}
+}
+
+// fp is a story fingerprint: the SHA-256 of a seed, like an image digest.
+func fp(seed string) string {
+	sum := sha256.Sum256([]byte(seed))
+	return hex.EncodeToString(sum[:])
+}

@@ -62,6 +62,18 @@ func BenchmarkSummary(b *testing.B) {
 	}
 }
 
+// BenchmarkTotals is BenchmarkSummary without the time series.
+func BenchmarkTotals(b *testing.B) {
+	r := NewRecorder(Options{Start: t0})
+	for i := range int64(1_000_000) {
+		r.Add(benchSample(i))
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = r.Totals()
+	}
+}
+
 // BenchmarkMillionActions records a million samples from 64 goroutines and
 // reports the heap the recorder holds afterwards.
 func BenchmarkMillionActions(b *testing.B) {

@@ -1,7 +1,14 @@
 // Package report records the outcome of every request a simulator run sends
 // and turns the records into reports: a live progress line, a final text
 // table, a JSON document, the course-compatible error log and a
-// self-contained HTML page with charts.
+// self-contained HTML page (inline SVG, no script, nothing from a network)
+// with latency, errors and throughput over time and the latency
+// distribution per command.
+//
+// Errors are counted in two kinds: independent errors (late, timeout,
+// connection error, wrong status) and consequences, failures caused by an
+// earlier failure the action depends on. Outcome.IsError is true for both;
+// Summary.Errors counts only the first, Summary.Consequences the second.
 //
 // Latency is measured from the time a request was scheduled to be sent, not
 // from when it was actually sent, so a sender that falls behind shows up in

@@ -11,7 +11,8 @@ import (
 	"golang.org/x/term"
 )
 
-// Progress shows a run's progress from successive Summaries. On a terminal
+// Progress shows a run's progress from successive Summaries (Recorder.Totals
+// is enough: the time series is not used). On a terminal
 // it redraws one live line (a bar, actions done of total, rate, errors so
 // far and the current p99) at most ten times a second; elsewhere (CI logs)
 // it prints a plain line at most every five seconds. Safe for concurrent use.

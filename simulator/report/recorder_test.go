@@ -83,6 +83,18 @@ func TestSummaryCounts(t *testing.T) {
 	}
 }
 
+func TestTotalsIsSummaryWithoutSeries(t *testing.T) {
+	r := fixtureRecorder(t)
+	s, tot := r.Summary(), r.Totals()
+	if tot.Series != nil || tot.BucketWidth != 0 {
+		t.Errorf("Totals has a series: %d buckets of %v", len(tot.Series), tot.BucketWidth)
+	}
+	s.Series, s.BucketWidth = nil, 0
+	if !reflect.DeepEqual(s, tot) {
+		t.Errorf("Totals = %+v\nSummary = %+v", tot, s)
+	}
+}
+
 func TestSummaryJSONRoundTrip(t *testing.T) {
 	s := fixtureRecorder(t).Summary()
 	b, err := json.Marshal(s)

@@ -136,6 +136,10 @@ func (r *Recorder) Summary() Summary {
 	return s
 }
 
+// Totals returns a Summary without the time series (Series is nil and
+// BucketWidth zero): what a progress line needs, for less than Summary costs.
+func (r *Recorder) Totals() Summary { return r.totals() }
+
 // totals merges the shards into a Summary without the time series.
 func (r *Recorder) totals() Summary {
 	s, _ := r.totalsWithHistograms()

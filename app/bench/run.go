@@ -1,0 +1,218 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/term"
+)
+
+// options are the command's flags; each has an environment equivalent
+// MINITWIT_BENCH_<NAME> (upper case, dashes as underscores).
+type options struct {
+	Phases      string
+	Scenario    string
+	Binary      string
+	CacheDir    string
+	Rate        int
+	Duration    time.Duration
+	Users       int
+	Messages    int
+	Follows     int
+	Seed        int64
+	ReadFor     time.Duration
+	ReadWorkers int
+	JSON        bool
+	Progress    string
+}
+
+// newFlagSet declares the flags on opts with their defaults.
+func newFlagSet(opts *options, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&opts.Phases, "phases", "replay,mixed,read", "comma-separated phases to run: replay, mixed, read")
+	fs.StringVar(&opts.Scenario, "scenario", "", "scenario TSV for the replay phase (default: ../shared/data/minitwit_scenario.tsv next to the repository)")
+	fs.StringVar(&opts.Binary, "binary", "", "minitwit binary to measure (default: go build ./app into a temp dir)")
+	fs.StringVar(&opts.CacheDir, "cache-dir", defaultCacheDir(), "directory keeping seeded databases between runs (empty: do not cache)")
+	fs.IntVar(&opts.Rate, "rate", 2000, "mixed phase: requests per second (open model)")
+	fs.DurationVar(&opts.Duration, "duration", 60*time.Second, "mixed phase: how long to send")
+	fs.IntVar(&opts.Users, "users", 10000, "seeded users")
+	fs.IntVar(&opts.Messages, "messages", 1000000, "seeded messages")
+	fs.IntVar(&opts.Follows, "follows", 100000, "seeded follow edges")
+	fs.Int64Var(&opts.Seed, "seed", 1, "seed of the generated data and traffic")
+	fs.DurationVar(&opts.ReadFor, "read-duration", 15*time.Second, "read phase: how long to send")
+	fs.IntVar(&opts.ReadWorkers, "read-workers", 4, "read phase: concurrent keep-alive clients")
+	fs.BoolVar(&opts.JSON, "json", false, "print the results as JSON instead of a table")
+	fs.StringVar(&opts.Progress, "progress", "auto", "progress bars on stderr: auto (on a terminal), always, never")
+	return fs
+}
+
+func defaultCacheDir() string {
+	d, err := os.UserCacheDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(d, "minitwit-bench")
+}
+
+// parseOptions parses args over environment defaults and checks the values.
+func parseOptions(args []string, stderr io.Writer) (options, error) {
+	var opts options
+	fs := newFlagSet(&opts, stderr)
+	var envErr error
+	fs.VisitAll(func(f *flag.Flag) {
+		name := "MINITWIT_BENCH_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		if v, ok := os.LookupEnv(name); ok && envErr == nil {
+			if err := f.Value.Set(v); err != nil {
+				envErr = fmt.Errorf("%s=%q: %w", name, v, err)
+			}
+		}
+	})
+	if envErr != nil {
+		return opts, envErr
+	}
+	if err := fs.Parse(args); err != nil {
+		return opts, err
+	}
+	if fs.NArg() > 0 {
+		return opts, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	for _, p := range opts.phases() {
+		switch p {
+		case "replay", "mixed", "read":
+		default:
+			return opts, fmt.Errorf("--phases: unknown phase %q (want replay, mixed, read)", p)
+		}
+	}
+	switch {
+	case opts.Rate < 1:
+		return opts, fmt.Errorf("--rate %d: must be at least 1", opts.Rate)
+	case opts.Duration <= 0 || opts.ReadFor <= 0:
+		return opts, errors.New("--duration and --read-duration must be positive")
+	case opts.ReadWorkers < 1:
+		return opts, fmt.Errorf("--read-workers %d: must be at least 1", opts.ReadWorkers)
+	case opts.Users < 2 || opts.Messages < 0 || opts.Follows < 0:
+		return opts, errors.New("--users must be at least 2, --messages and --follows not negative")
+	case int64(opts.Follows) > int64(opts.Users)*int64(opts.Users-1):
+		return opts, fmt.Errorf("--follows %d: too many for %d users", opts.Follows, opts.Users)
+	}
+	switch opts.Progress {
+	case "auto", "always", "never":
+	default:
+		return opts, fmt.Errorf("--progress %q: want auto, always or never", opts.Progress)
+	}
+	return opts, nil
+}
+
+func (o options) phases() []string {
+	var ps []string
+	for _, p := range strings.Split(o.Phases, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			ps = append(ps, p)
+		}
+	}
+	return ps
+}
+
+func (o options) has(phase string) bool {
+	for _, p := range o.phases() {
+		if p == phase {
+			return true
+		}
+	}
+	return false
+}
+
+// showProgress decides whether progress bars go to stderr.
+func (o options) showProgress(stderr io.Writer) bool {
+	switch o.Progress {
+	case "always":
+		return true
+	case "never":
+		return false
+	}
+	f, ok := stderr.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// run is the whole command: flags, build, phases, report.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	opts, err := parseOptions(args, stderr)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	root, err := repoRoot()
+	if err != nil {
+		return err
+	}
+	work, err := os.MkdirTemp("", "minitwit-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(work)
+	ui := &ui{w: stderr, bars: opts.showProgress(stderr)}
+
+	bin := opts.Binary
+	if bin == "" {
+		ui.logf("building the server (go build ./app, no -race)")
+		if bin, err = buildServer(ctx, root, work); err != nil {
+			return err
+		}
+	}
+
+	rep := &report{Settings: map[string]string{
+		"rate": strconv.Itoa(opts.Rate) + "/s", "duration": opts.Duration.String(),
+		"seeded": fmt.Sprintf("%d users, %d messages, %d follows", opts.Users, opts.Messages, opts.Follows),
+		"read":   fmt.Sprintf("%d workers for %s", opts.ReadWorkers, opts.ReadFor),
+	}}
+	if opts.has("replay") {
+		path := opts.Scenario
+		if path == "" {
+			path = filepath.Join(root, "..", "shared", "data", "minitwit_scenario.tsv")
+		}
+		if err := replayPhase(ctx, ui, bin, filepath.Join(work, "replay.db"), path, rep); err != nil {
+			return fmt.Errorf("replay: %w", err)
+		}
+	}
+	if opts.has("mixed") || opts.has("read") {
+		db := filepath.Join(work, "seeded.db")
+		if err := seededDB(ctx, ui, opts, root, db); err != nil {
+			return fmt.Errorf("seed: %w", err)
+		}
+		srv, err := startServer(ctx, bin, db)
+		if err != nil {
+			return err
+		}
+		defer func() { _ = srv.stop() }()
+		if opts.has("mixed") {
+			if err := mixedPhase(ctx, ui, opts, srv, rep); err != nil {
+				return fmt.Errorf("mixed: %w", err)
+			}
+			rep.add("mixed", "server peak RSS (VmHWM)", srv.peakRSS(), "B", "< 100 MB", ltBytes(100<<20))
+		}
+		if opts.has("read") {
+			if err := readPhase(ctx, ui, opts, srv, rep); err != nil {
+				return fmt.Errorf("read: %w", err)
+			}
+			rep.add("read", "server peak RSS (VmHWM)", srv.peakRSS(), "B", "< 100 MB", ltBytes(100<<20))
+		}
+		if err := srv.stop(); err != nil {
+			return err
+		}
+	}
+	if opts.JSON {
+		return rep.writeJSON(stdout)
+	}
+	return rep.writeTable(stdout)
+}

@@ -1,0 +1,165 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// repoRoot finds the module root (the directory with go.mod) above the
+// working directory, so the command works from anywhere in the repository.
+func repoRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("run bench inside the repository: no go.mod above the working directory")
+		}
+		dir = parent
+	}
+}
+
+// buildServer compiles ./app into dir, without the race detector: the
+// server is what is measured.
+func buildServer(ctx context.Context, root, dir string) (string, error) {
+	bin := filepath.Join(dir, "minitwit")
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "./app")
+	cmd.Dir = root
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build ./app: %w\n%s", err, out)
+	}
+	return bin, nil
+}
+
+var listenRE = regexp.MustCompile(`listening on (http://[^ "]+)`)
+
+// server is a running minitwit subprocess.
+type server struct {
+	url  string
+	cmd  *exec.Cmd
+	done chan struct{}
+	mu   sync.Mutex
+	tail []string // the last lines of stderr, for error messages
+	err  error
+}
+
+// startServer runs bin on 127.0.0.1:0 with the SQLite file db and waits
+// for its "listening on" line.
+func startServer(ctx context.Context, bin, db string) (*server, error) {
+	s := &server{done: make(chan struct{})}
+	s.cmd = exec.Command(bin, "--addr", "127.0.0.1:0", "--db", db)
+	stderr, err := s.cmd.StderrPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := s.cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start %s: %w", bin, err)
+	}
+	urlc := make(chan string, 1)
+	go func() {
+		// Drain stderr so request logging can never block the server.
+		sc := bufio.NewScanner(stderr)
+		sc.Buffer(make([]byte, 64*1024), 1024*1024)
+		found := false
+		for sc.Scan() {
+			line := sc.Text()
+			if m := listenRE.FindStringSubmatch(line); m != nil && !found {
+				found = true
+				urlc <- m[1]
+			}
+			s.mu.Lock()
+			s.tail = append(s.tail, line)
+			if len(s.tail) > 20 {
+				s.tail = s.tail[1:]
+			}
+			s.mu.Unlock()
+		}
+		s.err = s.cmd.Wait()
+		close(s.done)
+	}()
+	select {
+	case u := <-urlc:
+		u = strings.Replace(u, "://0.0.0.0:", "://127.0.0.1:", 1)
+		s.url = strings.TrimRight(u, "/")
+		return s, nil
+	case <-s.done:
+		return nil, fmt.Errorf("server exited before listening: %w\n%s", s.err, s.logTail())
+	case <-time.After(60 * time.Second):
+		_ = s.cmd.Process.Kill()
+		return nil, fmt.Errorf("server did not log its address within 60s:\n%s", s.logTail())
+	case <-ctx.Done():
+		_ = s.cmd.Process.Kill()
+		return nil, ctx.Err()
+	}
+}
+
+func (s *server) logTail() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return strings.Join(s.tail, "\n")
+}
+
+// alive reports an error when the server has exited.
+func (s *server) alive() error {
+	select {
+	case <-s.done:
+		return fmt.Errorf("server exited: %w\n%s", s.err, s.logTail())
+	default:
+		return nil
+	}
+}
+
+// stop shuts the server down (SIGTERM, SIGKILL after 10 s); calling it
+// again is harmless.
+func (s *server) stop() error {
+	select {
+	case <-s.done:
+		return nil
+	default:
+	}
+	_ = s.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-s.done:
+		return nil
+	case <-time.After(10 * time.Second):
+		_ = s.cmd.Process.Kill()
+		<-s.done
+		return errors.New("server did not stop within 10s of SIGTERM")
+	}
+}
+
+// peakRSS returns the server's peak resident set size in bytes (VmHWM in
+// /proc/PID/status), or -1 when it cannot be read.
+func (s *server) peakRSS() float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
+	if err != nil {
+		return -1
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			f := strings.Fields(rest) // "12345 kB"
+			if len(f) == 2 && f[1] == "kB" {
+				if kb, err := strconv.ParseFloat(f[0], 64); err == nil {
+					return kb * 1024
+				}
+			}
+		}
+	}
+	return -1
+}

@@ -219,3 +219,9 @@ func (e *env) report(envName string, want int, sets ...[]instance) map[string]an
 	}
 	return e.ok("PUT", "/api/v2/environments/acme/"+envName+"/report/docker", map[string]any{"artifacts": arts}, want).Object(e.t)
 }
+
+func newRecorder(e *env, req *http.Request) int {
+	rec := httptest.NewRecorder()
+	e.h.ServeHTTP(rec, req)
+	return rec.Code
+}

@@ -8,10 +8,11 @@ import (
 	"github.com/minitwit-cd/kit/app/internal/storetest"
 	"github.com/minitwit-cd/kit/app/minitwit"
 	"github.com/minitwit-cd/kit/app/postgres"
+	"github.com/minitwit-cd/kit/app/storage"
 	"github.com/minitwit-cd/kit/internal/testenv"
 )
 
-func open(t *testing.T, url string) *postgres.DB {
+func open(t testing.TB, url string) *postgres.DB {
 	t.Helper()
 	db, err := postgres.Open(context.Background(), url)
 	if err != nil {
@@ -64,5 +65,28 @@ func TestOpenErrorsHidePassword(t *testing.T) {
 				t.Fatalf("error %q must say %q and hide the password", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestHomeTimelinePlan checks that the home timeline reads the per-author
+// index with index-only scans and never scans the message table, once
+// the planner has statistics for a few thousand messages.
+func TestHomeTimelinePlan(t *testing.T) {
+	ctx := context.Background()
+	db := open(t, testenv.PostgresURL(t))
+	if err := storage.Seed(ctx, db, storage.SeedSpec{Users: 100, Messages: 20_000, Follows: 1000, Seed: 1}, nil); err != nil {
+		t.Fatal(err)
+	}
+	plan, err := db.ExplainHome(ctx, 1, 30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Index Only Scan", "message_author", "Limit"} {
+		if !strings.Contains(plan, want) {
+			t.Errorf("plan lacks %q:\n%s", want, plan)
+		}
+	}
+	if strings.Contains(plan, "Seq Scan on message") {
+		t.Errorf("plan scans the message table:\n%s", plan)
 	}
 }

@@ -104,3 +104,44 @@ func explain(t *testing.T, db *DB, query string) []string {
 	}
 	return plan
 }
+
+// TestPragmas checks the settings each pool's connections run with.
+func TestPragmas(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "pragma.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, tc := range []struct {
+		pool   string
+		pragma string
+		want   string
+	}{
+		{"writer", "journal_mode", "wal"},
+		{"writer", "synchronous", "1"}, // NORMAL
+		{"writer", "foreign_keys", "1"},
+		{"writer", "busy_timeout", "5000"},
+		{"writer", "temp_store", "2"}, // MEMORY
+		{"writer", "query_only", "0"},
+		{"reader", "query_only", "1"},
+		{"reader", "foreign_keys", "1"},
+		{"reader", "temp_store", "2"},
+		{"reader", "busy_timeout", "5000"},
+	} {
+		pool := db.w
+		if tc.pool == "reader" {
+			pool = db.r
+		}
+		var got string
+		if err := pool.QueryRowContext(ctx, "PRAGMA "+tc.pragma).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		if got != tc.want {
+			t.Errorf("%s: PRAGMA %s = %s, want %s", tc.pool, tc.pragma, got, tc.want)
+		}
+	}
+	if _, err := db.r.ExecContext(ctx, "DELETE FROM user"); err == nil {
+		t.Error("a reader connection could write")
+	}
+}

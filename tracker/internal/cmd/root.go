@@ -44,7 +44,8 @@ type Factory struct {
 	Getenv func(string) string
 	// HTTPClient, when set, is used for every API call.
 	HTTPClient *http.Client
-	// Docker opens a Docker Engine connection.
+	// Docker opens a Docker Engine connection (nil: the engine DOCKER_HOST
+	// names, or the local socket).
 	Docker func() (DockerConn, error)
 	// ServerNow is the clock `serve` gives the server (nil: real time).
 	ServerNow func() time.Time
@@ -57,10 +58,15 @@ func NewFactory() *Factory {
 		Now:      time.Now,
 		Location: time.Local,
 		Getenv:   os.Getenv,
-		Docker: func() (DockerConn, error) {
-			return fingerprint.NewDockerClient()
-		},
 	}
+}
+
+// docker opens the Docker connection, with the real engine by default.
+func (f *Factory) docker() (DockerConn, error) {
+	if f.Docker != nil {
+		return f.Docker()
+	}
+	return fingerprint.NewDockerClient()
 }
 
 // RootOptions are the global flags.

@@ -113,7 +113,7 @@ running instance:
 func (o *SnapshotOptions) collector() (reporter.Collector, func(), error) {
 	switch o.Kind {
 	case "docker":
-		d, err := o.f.Docker()
+		d, err := o.f.docker()
 		if err != nil {
 			return nil, nil, err
 		}

@@ -360,7 +360,7 @@ func artifactFingerprint(ctx context.Context, f *Factory, artifact, given, kind 
 	case kind == "dir":
 		return fingerprint.Dir(artifact, exclude)
 	case kind == "docker":
-		d, err := f.Docker()
+		d, err := f.docker()
 		if err != nil {
 			return "", err
 		}

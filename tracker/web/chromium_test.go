@@ -55,6 +55,10 @@ func TestChromiumRendersPages(t *testing.T) {
 		"environment": "/ui/cyber-dojo/environments/aws-prod",
 		"snapshot":    "/ui/cyber-dojo/environments/aws-prod/snapshots/2",
 		"diff":        "/ui/cyber-dojo/diff?a=aws-prod%232&b=aws-prod%234",
+		"home":        "/",
+		"org":         "/ui/cyber-dojo",
+		"login":       "/ui/cyber-dojo/login",
+		"not-found":   "/ui/cyber-dojo/environments/aws-prod/snapshots/9",
 	}
 	only := os.Getenv("WEB_SCREENSHOT_DIR") == ""
 	for name, path := range pages {

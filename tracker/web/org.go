@@ -25,6 +25,7 @@ type envRow struct {
 	Description string
 	URL         string
 	Snapshots   int
+	LatestURL   string
 	LastChange  time.Time
 }
 
@@ -91,7 +92,11 @@ func (h *handler) orgPage(w http.ResponseWriter, r *http.Request, o orgReq) {
 }
 
 func toEnvRow(org string, e model.Environment) envRow {
-	return envRow{Name: e.Name, Type: e.Type, Description: e.Description, URL: envURL(org, e.Name), Snapshots: e.Snapshots, LastChange: e.LastChangedAt}
+	r := envRow{Name: e.Name, Type: e.Type, Description: e.Description, URL: envURL(org, e.Name), Snapshots: e.Snapshots, LastChange: e.LastChangedAt}
+	if e.Snapshots > 0 {
+		r.LatestURL = snapshotURL(org, e.Name, e.Snapshots)
+	}
+	return r
 }
 
 // flowSet is the flows a viewer may see, by name and in order.

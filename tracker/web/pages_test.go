@@ -24,8 +24,9 @@ func TestOrgPage(t *testing.T) {
 		lacks  []string
 	}{
 		{
-			name:  "anonymous sees public flows only",
-			want:  []string{">runner<", ">saver<", "Runs the tests &lt;fast&gt;", ">aws-beta<", ">aws-prod<", "Sign in with API token"},
+			name: "anonymous sees public flows only",
+			want: []string{">runner<", ">saver<", "Runs the tests &lt;fast&gt;", ">aws-beta<", ">aws-prod<", "Sign in with API token",
+				`<a href="/ui/cyber-dojo/environments/aws-prod/snapshots/4">aws-prod#4</a>`},
 			lacks: []string{">secret<", "Not for everyone", "Sign out"},
 		},
 		{
@@ -255,7 +256,7 @@ func TestSnapshotPageBlueGreen(t *testing.T) {
 				t.Fatalf("groups %q, want %q", names, tc.groups)
 			}
 			runner := section(t, body, `<section class="flowgroup bluegreen">`, "</section>")
-			assertContains(t, runner, "blue-green: 2 versions running")
+			assertContains(t, runner, "blue-green: 2 versions running", `<dd class="change">started here</dd>`)
 			// Both versions, the old one first.
 			old, newer := strings.Index(runner, "aaaaaaa"), strings.Index(runner, "16d9990")
 			if old < 0 || newer < 0 || old > newer {
@@ -267,9 +268,12 @@ func TestSnapshotPageBlueGreen(t *testing.T) {
 			}
 		})
 	}
-	// After the old version exits there is no blue-green any more.
+	// After the old version exits there is no blue-green any more; the
+	// scale-down shows on the next one.
 	body := f.mustGet(t, nil, "/ui/cyber-dojo/environments/aws-prod/snapshots/3")
-	assertLacks(t, body, "flowgroup bluegreen")
+	assertLacks(t, body, "flowgroup bluegreen", "started here")
+	body = f.mustGet(t, nil, "/ui/cyber-dojo/environments/aws-prod/snapshots/4")
+	assertContains(t, body, `<dd class="change">scaled down from 3</dd>`)
 }
 
 func TestDiffPage(t *testing.T) {

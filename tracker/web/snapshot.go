@@ -20,6 +20,9 @@ type version struct {
 	// Role tells the versions of a blue-green group apart: the oldest
 	// running is "older", the newest "newer".
 	Role string
+	// Change says how this version moved since the previous snapshot
+	// ("started here", "scaled up from 1"), empty when it did not.
+	Change string
 }
 
 // flowGroup is a snapshot's artifacts of one flow. Two or more versions of
@@ -115,7 +118,7 @@ func groupByFlow(o orgReq, flows flowSet, arts []model.SnapshotArtifact) ([]flow
 			}
 			by[key] = g
 		}
-		ver := version{Name: a.Name, Commit: shortCommit(a.GitCommit), Fingerprint: a.Fingerprint, Since: a.RunningSince(), Replicas: a.Instances()}
+		ver := version{Name: a.Name, Commit: shortCommit(a.GitCommit), Fingerprint: a.Fingerprint, Since: a.RunningSince(), Replicas: a.Instances(), Change: change(a.Annotation)}
 		if a.Known {
 			ver.URL = artifactURL(o.org, a.Flow, a.Fingerprint)
 		}
@@ -144,4 +147,18 @@ func groupByFlow(o orgReq, flows flowSet, arts []model.SnapshotArtifact) ([]flow
 		return out[i].Flow < out[j].Flow
 	})
 	return out, hidden
+}
+
+// change describes an artifact's annotation against the previous
+// snapshot, the same facts `log environment` prints.
+func change(a model.Annotation) string {
+	switch {
+	case a.Type == model.AnnotationStarted:
+		return "started here"
+	case a.Type == model.AnnotationScaled && a.Now > a.Was:
+		return fmt.Sprintf("scaled up from %d", a.Was)
+	case a.Type == model.AnnotationScaled:
+		return fmt.Sprintf("scaled down from %d", a.Was)
+	}
+	return ""
 }

@@ -100,6 +100,8 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func serveCSS(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "text/css; charset=utf-8")
 	w.Header().Set("Cache-Control", "public, max-age=3600")
+	// Explicit: behind gin's NoRoute the default status would be 404.
+	w.WriteHeader(http.StatusOK)
 	w.Write(styleCSS)
 }
 

@@ -54,6 +54,7 @@ const (
 
 // fixture is a seeded store behind the UI, with both orgs' tokens.
 type fixture struct {
+	st         model.Store
 	srv        *httptest.Server
 	token      string
 	otherToken string
@@ -172,7 +173,7 @@ func newFixture(t *testing.T) *fixture {
 	h := web.New(st, web.Options{Now: func() time.Time { return now }})
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return &fixture{srv: srv, token: token, otherToken: other}
+	return &fixture{st: st, srv: srv, token: token, otherToken: other}
 }
 
 // client is a browser-like client: no redirects followed, optional

@@ -39,6 +39,10 @@ func replayPhase(ctx context.Context, u *ui, bin, db, path string, rep *report) 
 		Transport: &http.Transport{DisableKeepAlives: true, Proxy: nil},
 	}
 	lat := newLatencies()
+	byCommand := map[scenario.Command]*latencies{}
+	for _, c := range scenario.Commands {
+		byCommand[c] = newLatencies()
+	}
 	r := scenario.NewReader(f)
 	b := u.bar(total, fmt.Sprintf("replay %s (sequential, Connection: close)", path))
 	var unexpected, failed int64
@@ -69,6 +73,7 @@ func replayPhase(ctx context.Context, u *ui, bin, db, path string, rep *report) 
 		if err != nil {
 			failed++
 			lat.record(time.Since(t0))
+			byCommand[a.Command].record(time.Since(t0))
 			if err := srv.alive(); err != nil {
 				return err
 			}
@@ -76,7 +81,9 @@ func replayPhase(ctx context.Context, u *ui, bin, db, path string, rep *report) 
 		}
 		_, _ = io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
-		lat.record(time.Since(t0))
+		d := time.Since(t0)
+		lat.record(d)
+		byCommand[a.Command].record(d)
 		if !a.Command.Accepts(resp.StatusCode) {
 			unexpected++
 		}
@@ -87,6 +94,11 @@ func replayPhase(ctx context.Context, u *ui, bin, db, path string, rep *report) 
 	rep.add("replay", "actions", float64(lat.count()), "", "", nil)
 	rep.add("replay", "total time", elapsed.Seconds(), "s", "", nil)
 	lat.addTo(rep, "replay", 5*time.Millisecond)
+	for _, c := range scenario.Commands {
+		l := byCommand[c]
+		rep.add("replay", fmt.Sprintf("%s: %d, p50 latency", c, l.count()), l.quantile(50), "s", "", nil)
+		rep.add("replay", fmt.Sprintf("%s: %d, p99 latency", c, l.count()), l.quantile(99), "s", "", nil)
+	}
 	rep.add("replay", "unexpected statuses", float64(unexpected), "", "0", isZero)
 	rep.add("replay", "connection errors", float64(failed), "", "0", isZero)
 	rep.add("replay", "server peak RSS (VmHWM)", srv.peakRSS(), "B", "", nil)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"sort"
 	"text/tabwriter"
 	"time"
 )
@@ -72,6 +73,15 @@ func format(v float64, unit string) string {
 }
 
 func (r *report) writeTable(w io.Writer) error {
+	keys := make([]string, 0, len(r.Settings))
+	for k := range r.Settings {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		fmt.Fprintf(w, "%s: %s\n", k, r.Settings[k])
+	}
+	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "PHASE\tMETRIC\tVALUE\tTARGET\tMET")
 	for _, rw := range r.Rows {

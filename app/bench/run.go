@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -173,8 +174,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 	rep := &report{Settings: map[string]string{
 		"rate": strconv.Itoa(opts.Rate) + "/s", "duration": opts.Duration.String(),
-		"seeded": fmt.Sprintf("%d users, %d messages, %d follows", opts.Users, opts.Messages, opts.Follows),
-		"read":   fmt.Sprintf("%d workers for %s", opts.ReadWorkers, opts.ReadFor),
+		"seeded":  fmt.Sprintf("%d users, %d messages, %d follows", opts.Users, opts.Messages, opts.Follows),
+		"read":    fmt.Sprintf("%d workers for %s", opts.ReadWorkers, opts.ReadFor),
+		"machine": fmt.Sprintf("%d CPUs, load generator and server on the same machine", runtime.NumCPU()),
+		"server":  bin,
 	}}
 	if opts.has("replay") {
 		path := opts.Scenario

@@ -110,6 +110,9 @@ func (b *browser) path() string {
 // real server, checking the texts and flashes of web-ui.md at every step,
 // and saves a screenshot of the timeline.
 func TestBrowserJourney(t *testing.T) {
+	// Parallel tests start after the scenario replay, which runs alone
+	// because it holds every answer to the simulator's 300 ms.
+	t.Parallel()
 	srv := startServer(t, filepath.Join(t.TempDir(), "minitwit.db"))
 	// The other user and their message come in through the simulator API.
 	api := newPooledClient(srv.URL, 10*time.Second)

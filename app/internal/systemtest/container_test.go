@@ -60,6 +60,9 @@ func buildImage(t *testing.T) string {
 // testcontainers-go, and checks the simulator API contract, the OCI
 // labels, the build info and that the server does not run as root.
 func TestContainer(t *testing.T) {
+	// Parallel tests start after the scenario replay, which runs alone
+	// because it holds every answer to the simulator's 300 ms.
+	t.Parallel()
 	testenv.Docker(t)
 	tag := buildImage(t)
 	ctx := context.Background()

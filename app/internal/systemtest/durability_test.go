@@ -36,6 +36,9 @@ func (l *ledger) randomUser(r *rand.Rand) (string, bool) {
 // that every acknowledged write survived and that /latest holds a value a
 // client sent (not lost, not -1).
 func TestDurabilityAfterKill(t *testing.T) {
+	// Parallel tests start after the scenario replay, which runs alone
+	// because it holds every answer to the simulator's 300 ms.
+	t.Parallel()
 	db := filepath.Join(t.TempDir(), "minitwit.db")
 	srv := startServer(t, db)
 

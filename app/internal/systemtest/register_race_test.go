@@ -13,6 +13,9 @@ import (
 // clients at once over real HTTP: exactly one may win (204), every other
 // one must be the contract's 400, and none may be a 500.
 func TestConcurrentRegistrationOfOneName(t *testing.T) {
+	// Parallel tests start after the scenario replay, which runs alone
+	// because it holds every answer to the simulator's 300 ms.
+	t.Parallel()
 	srv := startServer(t, filepath.Join(t.TempDir(), "minitwit.db"))
 	tests := []struct{ name, username string }{
 		{"ascii", "racer"},

@@ -329,3 +329,23 @@ func TestNiceMax(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkStackedSteps renders 100 snapshots of 50 artifacts.
+func BenchmarkStackedSteps(b *testing.B) {
+	s := Steps{Title: "bench", Unit: "replicas", End: t0.Add(200 * time.Minute), Even: true}
+	for j := range 100 {
+		s.Times = append(s.Times, t0.Add(time.Duration(j)*time.Minute))
+		s.Labels = append(s.Labels, fmt.Sprint("#", j+1))
+	}
+	for i := range 50 {
+		se := Series{Label: fmt.Sprint("artifact ", i)}
+		for j := range 100 {
+			se.Values = append(se.Values, float64((i+j)%3))
+		}
+		s.Series = append(s.Series, se)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = StackedSteps(s)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -84,8 +85,10 @@ func TestUnreachableAndTimeout(t *testing.T) {
 		t.Errorf("refused: err = %v", err)
 	}
 
-	c, _ = New("http://no-such-host.invalid", "acme", "", WithTimeout(5*time.Second))
-	if err := c.Ready(context.Background()); !errors.Is(err, ErrUnreachable) {
+	// An unknown host, without asking a real resolver (tests stay on
+	// loopback): the error a failed lookup gives.
+	dnsErr := &url.Error{Op: "Get", URL: "http://nowhere/ready", Err: &net.OpError{Op: "dial", Err: &net.DNSError{Name: "nowhere", Err: "no such host", IsNotFound: true}}}
+	if err := unreachable("http://nowhere", dnsErr); !errors.Is(err, ErrUnreachable) || !strings.Contains(err.Error(), "unknown host nowhere") {
 		t.Errorf("unknown host: err = %v", err)
 	}
 

@@ -77,10 +77,19 @@ func TestPrintArtifactGolden(t *testing.T) {
 		},
 	}
 	var out bytes.Buffer
-	if err := printArtifact(&out, a, storyNow, berlin(t)); err != nil {
+	if err := printArtifact(&out, a, storyNow, berlin(t), false); err != nil {
 		t.Fatal(err)
 	}
 	golden(t, "print-artifact", out.Bytes())
+
+	// On a terminal the state is coloured; piped output stays plain.
+	out.Reset()
+	if err := printArtifact(&out, a, storyNow, berlin(t), true); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(out.Bytes(), []byte("\x1b[32mCOMPLIANT\x1b[0m")) {
+		t.Errorf("TTY output does not colour the state:\n%q", out.String())
+	}
 }
 
 func TestPrintSnapshotShowsBlueGreen(t *testing.T) {

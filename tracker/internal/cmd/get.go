@@ -231,7 +231,7 @@ func runGetArtifact(cmd *cobra.Command, o *GetOptions) error {
 		if i > 0 {
 			fmt.Fprintln(out)
 		}
-		if err := printArtifact(out, a, o.f.Now(), o.f.Location); err != nil {
+		if err := printArtifact(out, a, o.f.Now(), o.f.Location, o.f.IO.TTY); err != nil {
 			return err
 		}
 	}
@@ -239,8 +239,8 @@ func runGetArtifact(cmd *cobra.Command, o *GetOptions) error {
 }
 
 // printArtifact writes the spec's key/value rows and the history, one line
-// per event with its time.
-func printArtifact(out io.Writer, a api.Artifact, now time.Time, loc *time.Location) error {
+// per event with its time. On a terminal the state is coloured.
+func printArtifact(out io.Writer, a api.Artifact, now time.Time, loc *time.Location, tty bool) error {
 	rows := []string{
 		"Name:\t" + a.Name,
 		"Flow:\t" + a.Flow,
@@ -249,7 +249,7 @@ func printArtifact(out io.Writer, a api.Artifact, now time.Time, loc *time.Locat
 		"Git commit:\t" + a.GitCommit,
 		"Commit URL:\t" + orNA(a.CommitURL),
 		"Build URL:\t" + orNA(a.BuildURL),
-		"State:\t" + orNA(a.State),
+		"State:\t" + colorState(orNA(a.State), tty),
 	}
 	if len(a.History) > 0 {
 		rows = append(rows, "History:")
@@ -337,4 +337,16 @@ func printSnapshot(out io.Writer, s api.Snapshot, now time.Time) error {
 		fmt.Fprintf(out, "\nBlue-green: flow %s runs %d versions side by side (%s).\n", fl, len(byFlow[fl]), strings.Join(byFlow[fl], ", "))
 	}
 	return nil
+}
+
+// colorState paints a compliance state green, red or yellow for a terminal.
+func colorState(state string, tty bool) string {
+	if !tty {
+		return state
+	}
+	code := map[string]string{"COMPLIANT": "32", "NON-COMPLIANT": "31", "INCOMPLETE": "33"}[state]
+	if code == "" {
+		return state
+	}
+	return "\x1b[" + code + "m" + state + "\x1b[0m"
 }

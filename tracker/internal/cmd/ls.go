@@ -139,14 +139,28 @@ func runLs(cmd *cobra.Command, o *LsOptions) error {
 			fmt.Fprintln(out, "No artifacts were found.")
 			return nil
 		}
+		// The STATE column appears when the server computes states for
+		// lists (it always does for one artifact).
+		withState := false
+		for _, a := range arts {
+			withState = withState || a.State != ""
+		}
 		var rows []string
 		for _, a := range arts {
+			state := ""
+			if withState {
+				state = orNA(a.State) + "\t"
+			}
 			rows = append(rows,
-				fmt.Sprintf("%s\tName: %s\t%s\t%s", short(a.GitCommit, 7), a.Name, orNA(a.State), formatTime(api.Time(a.CreatedAt), now, loc, false)),
-				fmt.Sprintf("\tFingerprint: %s\t\t", a.Fingerprint),
-				"\t\t\t")
+				fmt.Sprintf("%s\tName: %s\t%s%s", short(a.GitCommit, 7), a.Name, state, formatTime(api.Time(a.CreatedAt), now, loc, false)),
+				fmt.Sprintf("\tFingerprint: %s\t", a.Fingerprint),
+				"\t\t")
 		}
-		return table(out, []string{"COMMIT", "ARTIFACT", "STATE", "CREATED_AT"}, trimLast(rows))
+		header := []string{"COMMIT", "ARTIFACT", "CREATED_AT"}
+		if withState {
+			header = []string{"COMMIT", "ARTIFACT", "STATE", "CREATED_AT"}
+		}
+		return table(out, header, trimLast(rows))
 	case "snapshots":
 		if err := model.ValidateName("environment", o.Env); err != nil {
 			return usageErrorf("%s", model.ErrorMessage(err))

@@ -218,6 +218,25 @@ func TestStory(t *testing.T) {
 	t.Run("get flow", func(t *testing.T) {
 		golden(t, "get-flow", tr.must("get", "flow", "runner"))
 	})
+	t.Run("ls artifacts", func(t *testing.T) {
+		golden(t, "ls-artifacts-runner", tr.must("ls", "artifacts", "--flow", "runner"))
+	})
+	t.Run("get environment", func(t *testing.T) {
+		golden(t, "get-environment-aws-prod", tr.must("get", "environment", "aws-prod"))
+	})
+	t.Run("get latest snapshot", func(t *testing.T) {
+		latest := tr.must("get", "snapshot", "aws-prod")
+		if latest != tr.must("get", "snapshot", "aws-prod#68") || latest != tr.must("get", "snapshot", "aws-prod~0") {
+			t.Errorf("aws-prod, aws-prod#68 and aws-prod~0 differ")
+		}
+		if prev := tr.must("get", "snapshot", "aws-prod~3"); prev != tr.must("get", "snapshot", "aws-prod#65") {
+			t.Errorf("aws-prod~3 is not aws-prod#65:\n%s", prev)
+		}
+		// @{time}: the snapshot current at 11:40 CEST on Aug 23 is #65.
+		if at := tr.must("get", "snapshot", "aws-prod@{2022-08-23T09:40:00}"); at != tr.must("get", "snapshot", "aws-prod#65") {
+			t.Errorf("aws-prod@{2022-08-23T09:40:00} is not #65:\n%s", at)
+		}
+	})
 	t.Run("json output", func(t *testing.T) {
 		testJSONOutput(t, tr)
 	})

@@ -151,14 +151,14 @@ func (e *Engine) Verify(ctx context.Context, m *Model, st Stats) (Verification, 
 	if st.Sent > 0 {
 		v.Checks++
 		latest, err := e.getLatest(ctx)
-		want := strconv.FormatInt(st.LastID, 10)
-		if st.LatestLow < st.LastID {
-			want = fmt.Sprintf("between %d and %d", st.LatestLow, st.LastID)
+		want := strconv.FormatInt(st.LatestHigh, 10)
+		if st.LatestLow < st.LatestHigh {
+			want = fmt.Sprintf("between %d and %d", st.LatestLow, st.LatestHigh)
 		}
 		switch {
 		case err != nil:
 			v.Mismatches = append(v.Mismatches, Mismatch{Check: "latest", Want: want, Got: err.Error()})
-		case latest < st.LatestLow || latest > st.LastID:
+		case latest < st.LatestLow || latest > st.LatestHigh:
 			v.Mismatches = append(v.Mismatches, Mismatch{Check: "latest", Want: want, Got: strconv.FormatInt(latest, 10)})
 		}
 	}

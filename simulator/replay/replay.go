@@ -29,13 +29,13 @@ type Stats struct {
 	// had completed. The scheduler makes it zero; it is measured
 	// independently from the completion times as a check.
 	OrderViolations int64
-	// FirstID and LastID are the IDs of the first and last action sent
+	// FirstID is the ID of the first action sent, LastID the highest
 	// (-1 when none was).
 	FirstID, LastID int64
-	// LatestLow is the lowest ID among the requests in flight when the
-	// last one was sent: after a replay with concurrency, the target's
-	// /latest may be any ID in [LatestLow, LastID].
-	LatestLow int64
+	// LatestLow and LatestHigh bound the IDs of the requests in flight
+	// when the last one was sent: after a replay with concurrency, the
+	// target's /latest may be any ID in [LatestLow, LatestHigh].
+	LatestLow, LatestHigh int64
 	// Start and End bound the replay.
 	Start, End time.Time
 	// Interrupted is set when the context ended the replay early.
@@ -92,6 +92,11 @@ type dispatcher struct {
 	stats   Stats
 	started bool
 	cum     int64
+	window  int
+	pending []*flight // read and planned, not yet sent, in file order
+
+	sigMu sync.Mutex
+	sig   chan struct{} // closed and replaced at every completion
 
 	keysMu sync.Mutex
 	users  map[string]*userKeys
@@ -121,8 +126,13 @@ func (e *Engine) Replay(ctx context.Context, src Source) (Stats, error) {
 		users:   map[string]*userKeys{},
 		pairs:   map[pairKey]*node{},
 		flights: map[int64]*flight{},
+		sig:     make(chan struct{}),
+		window:  min(max(64, 8*e.cfg.concurrency), 4096),
 	}
-	d.stats.FirstID, d.stats.LastID, d.stats.LatestLow = -1, -1, -1
+	if e.cfg.mode == Compat {
+		d.window = 1 // strictly one after the other, like the course's script
+	}
+	d.stats.FirstID, d.stats.LastID, d.stats.LatestLow, d.stats.LatestHigh = -1, -1, -1, -1
 	n := uint64(e.cfg.concurrency)
 	atk := vegeta.NewAttacker(
 		vegeta.Client(e.client),
@@ -159,7 +169,11 @@ func (e *Engine) Replay(ctx context.Context, src Source) (Stats, error) {
 	return st, d.err
 }
 
-// target is the vegeta Targeter.
+// target is the vegeta Targeter. It keeps a window of the next actions
+// read from the source (their dependencies computed in file order) and
+// hands out the first whose dependencies have all completed, so an action
+// waiting for a slow registration does not hold up the independent ones
+// behind it.
 func (d *dispatcher) target(tgt *vegeta.Target) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -168,63 +182,138 @@ func (d *dispatcher) target(tgt *vegeta.Target) error {
 			return vegeta.ErrNoTargets
 		}
 		if d.ctx.Err() != nil {
-			d.stopped = true
+			d.stop()
 			continue
 		}
-		if d.e.cfg.limit > 0 && d.stats.Sent >= d.e.cfg.limit {
-			d.stopped, d.srcDone = true, true
+		// Take the completion signal before looking, so a completion
+		// between the look and the wait is not missed.
+		sig := d.signal()
+		d.fill()
+		if len(d.pending) == 0 {
+			d.stop()
 			continue
 		}
-		a, err := d.src.Next()
-		if err != nil {
-			if !errors.Is(err, io.EOF) {
-				d.err = err
+		f := d.pickReady()
+		if f == nil {
+			select {
+			case <-sig:
+			case <-d.ctx.Done():
 			}
-			d.stopped, d.srcDone = true, true
 			continue
 		}
-		if a.ID <= d.e.cfg.after {
-			d.skip(a)
-			continue
-		}
-		f := d.plan(a)
-		if !d.wait(f) {
+		if !d.pace(f) {
 			d.abandon(f)
-			d.stopped = true
+			d.stop()
 			continue
 		}
+		a := f.a
 		f.sent = time.Now()
 		if d.stats.FirstID < 0 {
 			d.stats.FirstID = a.ID
 		}
-		d.stats.LastID = a.ID
+		d.stats.LastID = max(d.stats.LastID, a.ID)
 		d.stats.Sent++
 		d.flightMu.Lock()
 		d.flights[a.ID] = f
 		// The target's /latest ends up as the ID of whichever request it
-		// processed last: any request in flight with the last one.
-		low := a.ID
+		// processed last: any request in flight with the last one sent.
+		low, high := a.ID, a.ID
 		for id := range d.flights {
-			low = min(low, id)
+			low, high = min(low, id), max(high, id)
 		}
 		d.flightMu.Unlock()
-		d.stats.LatestLow = low
+		d.stats.LatestLow, d.stats.LatestHigh = low, high
 		req := a.Request()
 		tgt.Method, tgt.URL, tgt.Body, tgt.Header = req.Method, req.URL(d.e.base), req.Body, d.header
 		return nil
 	}
 }
 
-// wait blocks until f's dependencies have completed and its scheduled time
-// has come; it returns false when the context ended first.
-func (d *dispatcher) wait(f *flight) bool {
-	for _, dep := range f.deps {
+// fill reads actions into the window until it is full, the source ends or
+// the limit is reached.
+func (d *dispatcher) fill() {
+	for !d.srcDone && len(d.pending) < d.window {
+		if d.e.cfg.limit > 0 && d.stats.Sent+int64(len(d.pending)) >= d.e.cfg.limit {
+			d.srcDone = true
+			return
+		}
+		a, err := d.src.Next()
+		if err != nil {
+			if !errors.Is(err, io.EOF) {
+				d.err = err
+			}
+			d.srcDone = true
+			return
+		}
+		if a.ID <= d.e.cfg.after {
+			d.skip(a)
+			continue
+		}
+		f := d.plan(a)
+		if d.e.cfg.mode == Speedup {
+			// The schedule follows the file: action i is due at start
+			// plus the recorded delays up to it, compressed.
+			if !d.started {
+				d.started, d.stats.Start = true, time.Now()
+			} else {
+				d.cum += a.Delay
+			}
+			f.scheduled = d.stats.Start.Add(time.Duration(float64(d.cum) * float64(time.Millisecond) / d.e.cfg.speedup))
+		}
+		d.pending = append(d.pending, f)
+	}
+}
+
+// pickReady removes and returns the first pending action whose
+// dependencies have all completed, or nil.
+func (d *dispatcher) pickReady() *flight {
+	for i, f := range d.pending {
+		if allDone(f.deps) {
+			d.pending = append(d.pending[:i], d.pending[i+1:]...)
+			return f
+		}
+	}
+	return nil
+}
+
+func allDone(deps []*node) bool {
+	for _, dep := range deps {
 		select {
 		case <-dep.done:
-		case <-d.ctx.Done():
+		default:
 			return false
 		}
 	}
+	return true
+}
+
+// stop ends the dispatch; pending actions are abandoned.
+func (d *dispatcher) stop() {
+	d.stopped = true
+	for _, f := range d.pending {
+		d.abandon(f)
+	}
+	d.pending = nil
+}
+
+// signal returns the channel closed at the next completion.
+func (d *dispatcher) signal() <-chan struct{} {
+	d.sigMu.Lock()
+	defer d.sigMu.Unlock()
+	return d.sig
+}
+
+// broadcast wakes a targeter waiting for any completion.
+func (d *dispatcher) broadcast() {
+	d.sigMu.Lock()
+	close(d.sig)
+	d.sig = make(chan struct{})
+	d.sigMu.Unlock()
+}
+
+// pace waits until f is due; it returns false when the context ended
+// first.
+func (d *dispatcher) pace(f *flight) bool {
 	now := time.Now()
 	switch d.e.cfg.mode {
 	case Compat:
@@ -232,12 +321,7 @@ func (d *dispatcher) wait(f *flight) bool {
 		// previous one has answered.
 		f.scheduled = now.Add(time.Duration(float64(f.a.Delay) / CompatDivisor * float64(time.Second)))
 	case Speedup:
-		if !d.started {
-			d.started, d.stats.Start = true, now
-		} else {
-			d.cum += f.a.Delay
-		}
-		f.scheduled = d.stats.Start.Add(time.Duration(float64(d.cum) * float64(time.Millisecond) / d.e.cfg.speedup))
+		// Scheduled when it was read (fill).
 	default:
 		// A closed model: an action is due as soon as it may be sent.
 		f.scheduled = now
@@ -418,6 +502,7 @@ func (d *dispatcher) complete(res *vegeta.Result) {
 	f.node.doneAt = time.Now()
 	close(f.node.done)
 	d.release(f)
+	d.broadcast()
 	if m := d.e.cfg.model; m != nil {
 		m.apply(f.a, !f.node.failed)
 	}

@@ -84,12 +84,21 @@ var listeningRE = regexp.MustCompile(`listening on (http://[0-9.]+:[0-9]+)`)
 // the graceful shutdown) when the test ends.
 func start(t *testing.T, c *clock) *tracker {
 	t.Helper()
+	return startDB(t, c, "")
+}
+
+// startDB is start with a database DSN ("" for a SQLite file in a temp dir).
+func startDB(t *testing.T, c *clock, dsn string) *tracker {
+	t.Helper()
 	loc, err := time.LoadLocation("Europe/Berlin")
 	if err != nil {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	tr := &tracker{t: t, clock: c, loc: loc, db: filepath.Join(dir, "tracker.db"), dir: dir}
+	if dsn == "" {
+		dsn = filepath.Join(dir, "tracker.db")
+	}
+	tr := &tracker{t: t, clock: c, loc: loc, db: dsn, dir: dir}
 	ctx, cancel := context.WithCancel(context.Background())
 	logs := &syncBuffer{}
 	f := tr.factory(&bytes.Buffer{}, logs, nil)

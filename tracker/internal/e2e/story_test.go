@@ -3,10 +3,13 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/minitwit-cd/kit/internal/testenv"
 	"github.com/minitwit-cd/kit/tracker/api"
 )
 
@@ -30,11 +33,11 @@ var (
 
 // story replays the tutorial through the CLI and returns the tracker and
 // the time the queries are made at.
-func story(t *testing.T) *tracker {
+func story(t *testing.T, dsn string) *tracker {
 	t.Helper()
 	c := &clock{}
 	c.Set(t0.Add(-10 * 24 * time.Hour))
-	tr := start(t, c)
+	tr := startDB(t, c, dsn)
 	tr.createOrg("cyber-dojo")
 
 	tr.must("create", "flow", "runner", "--description", "Test runner for cyber-dojo", "--visibility", "public", "--template", "branch-coverage")
@@ -137,7 +140,7 @@ func story(t *testing.T) *tracker {
 }
 
 func TestStory(t *testing.T) {
-	tr := story(t)
+	tr := story(t, "")
 
 	t.Run("ls flows", func(t *testing.T) {
 		golden(t, "ls-flows", tr.must("ls", "flows"))
@@ -243,6 +246,39 @@ func TestStory(t *testing.T) {
 	t.Run("bad input", func(t *testing.T) {
 		testBadInput(t, tr)
 	})
+}
+
+// TestStoryPostgres replays the story on PostgreSQL: the CLI prints the
+// same bytes as on SQLite.
+func TestStoryPostgres(t *testing.T) {
+	tr := story(t, testenv.PostgresURL(t))
+	for name, args := range map[string][]string{
+		"get-artifact":             {"get", "artifact", "runner:" + newCommit[:7]},
+		"get-snapshot-aws-prod-65": {"get", "snapshot", "aws-prod#65"},
+		"diff-aws-prod-64-65":      {"diff", "snapshots", "aws-prod#64", "aws-prod#65"},
+		"log-aws-prod":             {"log", "environment", "aws-prod", "--reverse", "--page-limit", "6"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			if *update {
+				t.Skip("goldens are written by the SQLite story")
+			}
+			golden(t, name, tr.must(args...))
+		})
+	}
+}
+
+// TestWebUIIsServed checks serve mounts the web UI beside the API.
+func TestWebUIIsServed(t *testing.T) {
+	tr := story(t, "")
+	resp, err := http.Get(tr.host + "/ui/cyber-dojo/flows/runner")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") || !strings.Contains(string(body), "16d9990") {
+		t.Errorf("GET /ui/cyber-dojo/flows/runner: %d %s\n%.500s", resp.StatusCode, resp.Header.Get("Content-Type"), body)
+	}
 }
 
 // testJSONOutput checks --output json prints the wire shapes, with the

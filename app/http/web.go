@@ -42,6 +42,12 @@ const (
 	msgCSRF           = "Forbidden: this form was not sent from a MiniTwit page (its CSRF token is missing or wrong). Reload the page and try again."
 )
 
+// contentSecurityPolicy allows the pages nothing but our own stylesheet,
+// Gravatar images and forms posting back to us: no scripts at all, and
+// no framing (clickjacking).
+const contentSecurityPolicy = "default-src 'none'; style-src 'self'; img-src 'self' https://www.gravatar.com; " +
+	"form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
 // web serves the server-rendered UI.
 type web struct {
 	*server
@@ -165,7 +171,11 @@ func (w *web) render(c *gin.Context, st *reqState, status int, name string, p *p
 		return
 	}
 	w.sessions.save(c.Writer, c.Request, st.sess)
-	c.Header("Cache-Control", "no-store")
+	h := c.Writer.Header()
+	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Security-Policy", contentSecurityPolicy)
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "same-origin")
 	c.Data(status, "text/html; charset=utf-8", buf.Bytes())
 }
 

@@ -494,6 +494,9 @@ func TestWebSessionTampering(t *testing.T) {
 func TestWebSessionCookieAttributes(t *testing.T) {
 	h, _ := newHandler(t)
 	w := serve(t, h, req{target: "/login"})
+	if csp := w.Header().Get("Content-Security-Policy"); !strings.Contains(csp, "frame-ancestors 'none'") || strings.Contains(csp, "script-src") {
+		t.Fatalf("Content-Security-Policy %q", csp)
+	}
 	ck := w.Result().Cookies()
 	if len(ck) != 1 || !ck[0].HttpOnly || ck[0].SameSite != http.SameSiteLaxMode || ck[0].Path != "/" {
 		t.Fatalf("cookie %+v", ck)

@@ -380,3 +380,26 @@ func TestBadRequestPages(t *testing.T) {
 		})
 	}
 }
+
+// TestOddInputNever500 throws malformed names and expressions at every
+// route: each must get a 4xx page, never a 500.
+func TestOddInputNever500(t *testing.T) {
+	f := newFixture(t)
+	long := strings.Repeat("a", 5000)
+	odd := []string{"%00", "%20", "a%2Fb", "..", "%E2%80%AE", long, "runner%3Cscript%3E", "%25", "@%7B%7D", "~", "-0", "99999999999999999999"}
+	var paths []string
+	for _, s := range odd {
+		paths = append(paths,
+			"/ui/"+s, "/ui/"+s+"/diff?a=x&b=y", "/ui/cyber-dojo/flows/"+s, "/ui/cyber-dojo/flows/runner/artifacts/"+s,
+			"/ui/cyber-dojo/environments/"+s, "/ui/cyber-dojo/environments/aws-prod/snapshots/"+s,
+			"/ui/cyber-dojo/environments/"+s+"/snapshots/1", "/ui/cyber-dojo/diff?a="+s+"&b=aws-prod",
+			"/ui/cyber-dojo/flows/runner?page="+s, "/ui/cyber-dojo/login?next="+s,
+		)
+	}
+	for _, p := range paths {
+		code, body := f.get(t, nil, p)
+		if code >= 500 || code < 200 {
+			t.Errorf("GET %.80s = %d:\n%.300s", p, code, text(body))
+		}
+	}
+}

@@ -1,0 +1,76 @@
+package web
+
+import (
+	"math"
+	"testing"
+	"time"
+)
+
+func TestAgo(t *testing.T) {
+	now := time.Date(2026, 11, 2, 12, 0, 0, 0, time.UTC)
+	tests := []struct {
+		d    time.Duration
+		want string
+	}{
+		{0, "just now"},
+		{30 * time.Second, "30 seconds ago"},
+		{time.Minute, "1 minute ago"},
+		{59 * time.Minute, "59 minutes ago"},
+		{3 * time.Hour, "3 hours ago"},
+		{15 * 24 * time.Hour, "15 days ago"},
+		{90 * 24 * time.Hour, "3 months ago"},
+		{800 * 24 * time.Hour, "2 years ago"},
+		{-2 * time.Hour, "2 hours from now"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.want, func(t *testing.T) {
+			if got := ago(now, now.Add(-tc.d)); got != tc.want {
+				t.Fatalf("ago(-%v) = %q, want %q", tc.d, got, tc.want)
+			}
+		})
+	}
+	if got := ago(now, time.Time{}); got != "unknown" {
+		t.Errorf("ago(zero) = %q, want unknown", got)
+	}
+}
+
+func TestMetricFormats(t *testing.T) {
+	tests := []struct{ got, want string }{
+		{humanDuration(0), "0m"},
+		{humanDuration(45 * time.Second), "45s"},
+		{humanDuration(20 * time.Minute), "20m"},
+		{humanDuration(150 * time.Minute), "2h 30m"},
+		{humanDuration(50 * time.Hour), "2d 2h"},
+		{frequency(0), "none"},
+		{frequency(math.NaN()), "none"},
+		{frequency(2), "2.0 / day"},
+		{frequency(3.0 / 7), "3.0 / week"},
+		{frequency(0.1), "3.0 / month"},
+		{shortCommit("16d9990ad23a"), "16d9990"},
+		{shortCommit("abc"), "abc"},
+		{shortFingerprint("0123456789abcdef"), "0123456789ab…"},
+	}
+	for _, tc := range tests {
+		if tc.got != tc.want {
+			t.Errorf("got %q, want %q", tc.got, tc.want)
+		}
+	}
+}
+
+func TestSafeNext(t *testing.T) {
+	tests := map[string]string{
+		"/ui/acme":                "/ui/acme",
+		"/ui/acme/flows/x?page=2": "/ui/acme/flows/x?page=2",
+		"":                        "/ui/acme",
+		"https://evil.example":    "/ui/acme",
+		"//evil.example/ui/acme":  "/ui/acme",
+		"/ui/acme-evil":           "/ui/acme",
+		"/ui/acme/login":          "/ui/acme",
+		"/ui/acme/\\evil":         "/ui/acme",
+	}
+	for in, want := range tests {
+		if got := safeNext("acme", in); got != want {
+			t.Errorf("safeNext(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

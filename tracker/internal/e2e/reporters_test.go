@@ -266,3 +266,28 @@ func TestSnapshotJSONRejectsWrongShape(t *testing.T) {
 	}
 	_ = bytes.MinRead
 }
+
+// TestCreateFlowFromTemplateFile sends a Kosli YAML template as a file; a
+// template that is not YAML is refused with one line.
+func TestCreateFlowFromTemplateFile(t *testing.T) {
+	tr := fresh(t, "server")
+	dir := t.TempDir()
+	tpl := filepath.Join(dir, "template.yml")
+	if err := os.WriteFile(tpl, []byte("version: 1\ntrail:\n  artifacts:\n    - name: app\n      attestations:\n        - name: unit-tests\n          type: junit\n        - name: simulator\n          type: custom\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out := tr.must("create", "flow", "templated", "--template-file", tpl); out != "flow templated was created\n" {
+		t.Errorf("create flow --template-file printed %q", out)
+	}
+	if out := tr.must("get", "flow", "templated"); !strings.Contains(out, "unit-tests") || !strings.Contains(out, "simulator") {
+		t.Errorf("the template's evidence names are not the flow's template:\n%s", out)
+	}
+	bad := filepath.Join(dir, "bad.yml")
+	if err := os.WriteFile(bad, []byte("trail: [unclosed"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := tr.run(nil, "create", "flow", "broken", "--template-file", bad)
+	if r.code == 0 || !strings.Contains(r.errOut, "YAML") {
+		t.Errorf("template that is not YAML: exit %d, stderr %q", r.code, r.errOut)
+	}
+}

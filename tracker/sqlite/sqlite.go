@@ -23,9 +23,11 @@ import (
 var migrations embed.FS
 
 // Dialect is SQLite's: '?' placeholders, no row locks (the single writer
-// connection and BEGIN IMMEDIATE serialize writers).
+// connection and BEGIN IMMEDIATE serialize writers), and the fingerprint
+// cache, since one process owns the file.
 var Dialect = sqlstore.Dialect{
-	Name: "sqlite",
+	Name:           "sqlite",
+	CacheArtifacts: true,
 	IsUnique: func(err error) bool {
 		var se sqlite3.Error
 		return errors.As(err, &se) && se.ExtendedCode == sqlite3.ErrConstraintUnique

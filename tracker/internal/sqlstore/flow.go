@@ -91,7 +91,7 @@ func (db *DB) PutFlow(ctx context.Context, org string, f model.Flow) (model.Flow
 	f.Org = org
 	tpl, _ := json.Marshal(f.Template)
 	created := false
-	err := db.withTx(ctx, func(tx *sql.Tx) error {
+	err := db.withTxInvalidate(ctx, func(tx *sql.Tx) error {
 		orgID, err := db.orgID(ctx, tx, org)
 		if err != nil {
 			return err
@@ -202,7 +202,7 @@ func (db *DB) PutArtifact(ctx context.Context, org string, a model.Artifact) (mo
 		return a, false, err
 	}
 	created := false
-	err := db.withTx(ctx, func(tx *sql.Tx) error {
+	err := db.withTxInvalidate(ctx, func(tx *sql.Tx) error {
 		f, orgID, err := db.findFlow(ctx, tx, org, a.Flow)
 		if err != nil {
 			return err
@@ -460,7 +460,7 @@ func (db *DB) AddEvidence(ctx context.Context, org string, e model.Evidence) (mo
 	if err := e.Validate(); err != nil {
 		return e, err
 	}
-	err := db.withTx(ctx, func(tx *sql.Tx) error {
+	err := db.withTxInvalidate(ctx, func(tx *sql.Tx) error {
 		f, _, err := db.findFlow(ctx, tx, org, e.Flow)
 		if err != nil {
 			return err

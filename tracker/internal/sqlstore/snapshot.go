@@ -346,34 +346,66 @@ func (db *DB) joinArtifacts(ctx context.Context, orgID int64, arts []model.Snaps
 	if len(arts) == 0 {
 		return nil
 	}
-	pos := map[string][]int{}
-	args := []any{orgID}
-	marks := make([]string, 0, len(arts))
-	for i, a := range arts {
-		if _, ok := pos[a.Fingerprint]; !ok {
-			args = append(args, a.Fingerprint)
-			marks = append(marks, "?")
+	infos := make(map[string]artInfo, len(arts))
+	var missing []string
+	gen := db.cache.generation()
+	for _, a := range arts {
+		if _, seen := infos[a.Fingerprint]; seen {
+			continue
 		}
-		pos[a.Fingerprint] = append(pos[a.Fingerprint], i)
+		if db.D.CacheArtifacts {
+			if v, _, ok := db.cache.get(orgID, a.Fingerprint); ok {
+				infos[a.Fingerprint] = v
+				continue
+			}
+		}
+		infos[a.Fingerprint] = artInfo{}
+		missing = append(missing, a.Fingerprint)
 	}
-	rows, err := db.R.QueryContext(ctx, db.q(`SELECT a.fingerprint, f.name, a.git_commit, a.commit_url, a.state FROM artifacts a JOIN flows f ON f.id = a.flow_id
-		WHERE a.org_id = ? AND a.fingerprint IN (`+strings.Join(marks, ",")+`) ORDER BY a.created_at, a.id`), args...)
-	if err != nil {
-		return fmt.Errorf("join artifacts: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var fp, flow, commit, url, state string
-		if err := rows.Scan(&fp, &flow, &commit, &url, &state); err != nil {
+	if len(missing) > 0 {
+		args := make([]any, 0, len(missing)+1)
+		args = append(args, orgID)
+		marks := make([]string, len(missing))
+		for i, fp := range missing {
+			args = append(args, fp)
+			marks[i] = "?"
+		}
+		rows, err := db.R.QueryContext(ctx, db.q(`SELECT a.fingerprint, f.name, a.git_commit, a.commit_url, a.state FROM artifacts a JOIN flows f ON f.id = a.flow_id
+			WHERE a.org_id = ? AND a.fingerprint IN (`+strings.Join(marks, ",")+`) ORDER BY a.created_at, a.id`), args...)
+		if err != nil {
+			return fmt.Errorf("join artifacts: %w", err)
+		}
+		defer rows.Close()
+		fresh := make(map[string]artInfo, len(missing))
+		for _, fp := range missing {
+			fresh[fp] = artInfo{}
+		}
+		for rows.Next() {
+			v := artInfo{known: true}
+			var fp string
+			if err := rows.Scan(&fp, &v.flow, &v.commit, &v.url, &v.state); err != nil {
+				return err
+			}
+			fresh[fp] = v // later rows (newer artifacts) win
+		}
+		if err := rows.Err(); err != nil {
 			return err
 		}
-		for _, i := range pos[fp] {
-			a := &arts[i]
-			a.Known, a.Flow, a.GitCommit, a.CommitURL, a.Compliant = true, flow, commit, url, state == model.Compliant
-			a.Deployments = []int{}
+		for fp, v := range fresh {
+			infos[fp] = v
+		}
+		if db.D.CacheArtifacts {
+			db.cache.put(orgID, gen, fresh)
 		}
 	}
-	return rows.Err()
+	for i := range arts {
+		a := &arts[i]
+		a.Deployments = []int{}
+		if v := infos[a.Fingerprint]; v.known {
+			a.Known, a.Flow, a.GitCommit, a.CommitURL, a.Compliant = true, v.flow, v.commit, v.url, v.state == model.Compliant
+		}
+	}
+	return nil
 }
 
 // ListSnapshots implements model.Store.

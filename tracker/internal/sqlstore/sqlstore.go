@@ -31,6 +31,9 @@ type Dialect struct {
 	ForUpdate string
 	// IsUnique reports whether err is a unique-constraint violation.
 	IsUnique func(error) bool
+	// CacheArtifacts enables the in-process cache of what a fingerprint
+	// is; only safe when this process is the database's only writer.
+	CacheArtifacts bool
 }
 
 // DB is the shared store. Writes go through W, reads through R (the same
@@ -39,6 +42,7 @@ type DB struct {
 	W, R    *sql.DB
 	D       Dialect
 	onClose func() error
+	cache   fpCache
 }
 
 // New returns a store over the writer and reader handles. onClose, if not
@@ -184,6 +188,14 @@ func (db *DB) withTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
+}
+
+// withTxInvalidate is withTx for writes that change what a fingerprint
+// shows in snapshots (artifacts, evidence, flows).
+func (db *DB) withTxInvalidate(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	err := db.withTx(ctx, fn)
+	db.cache.invalidate()
+	return err
 }
 
 func (db *DB) insertID(ctx context.Context, q querier, query string, args ...any) (int64, error) {

@@ -389,6 +389,32 @@ func testSnapshots(t *testing.T, s model.Store) {
 			t.Fatalf("annotation of %s = %+v want %s", a.Name, a.Annotation, want)
 		}
 	}
+	for _, a := range snap.Artifacts {
+		if a.Known {
+			t.Fatalf("unrecorded fingerprint shows as known: %+v", a)
+		}
+	}
+	// Recording the artifact afterwards shows up in the same snapshot
+	// (no stale cache), and so does its compliance.
+	v2 := artifact("v2", "27e0001ad7f0b0e4c3a1b2c3d4e5f60718293a4b", T0)
+	_, _, err = s.PutArtifact(ctx, "acme", v2)
+	must(t, err)
+	again, err := s.FindSnapshot(ctx, "acme", "aws-beta", model.SnapshotRef{Index: 2})
+	must(t, err)
+	for _, a := range again.Artifacts {
+		if a.Fingerprint == FP("v2") && (!a.Known || a.Flow != "runner" || a.Compliant) {
+			t.Fatalf("after attest, v2 in snapshot = %+v", a)
+		}
+	}
+	_, err = s.AddEvidence(ctx, "acme", model.Evidence{Flow: "runner", Fingerprint: FP("v2"), Name: "branch-coverage", Type: "generic", Compliant: true, CreatedAt: T0})
+	must(t, err)
+	again, err = s.FindSnapshot(ctx, "acme", "aws-beta", model.SnapshotRef{Index: 2})
+	must(t, err)
+	for _, a := range again.Artifacts {
+		if a.Fingerprint == FP("v2") && !a.Compliant {
+			t.Fatalf("after evidence, v2 in snapshot = %+v", a)
+		}
+	}
 	if !snap.LastReportedAt.Equal(T0.Add(3 * time.Minute)) {
 		t.Fatalf("snapshot 2 ended %v", snap.LastReportedAt)
 	}

@@ -398,7 +398,7 @@ func TestReplayTargetDiesHalfway(t *testing.T) {
 			t.Errorf("action %d: %s, want %s", id, got, want)
 		}
 	}
-	if n := len(served); n < dieAt-2 || n >= 100 {
+	if n := len(served); n < dieAt/2 || n >= 100 {
 		t.Errorf("%d requests served before action %d killed the target", n, dieAt)
 	}
 }

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"fmt"
 	"strings"
 
@@ -21,17 +22,33 @@ const bulkRows = 200
 // with prepared multi-row inserts. Meant for seeding benchmark databases;
 // the users it creates must not exist yet (ECONFLICT otherwise).
 func (db *DB) BulkLoad(ctx context.Context, d *bulk.Data) (err error) {
-	// A large page cache while loading keeps the author index in memory;
-	// the pragma applies to the one writer connection.
-	if _, err := db.w.ExecContext(ctx, "PRAGMA cache_size = -262144"); err != nil {
+	// Hold the one writer connection throughout, so that no other write
+	// runs with this load's settings.
+	conn, err := db.w.Conn(ctx)
+	if err != nil {
 		return fmt.Errorf("sqlite: bulk load: %w", err)
 	}
+	defer conn.Close()
+	// A large page cache while loading keeps the author index in memory.
+	// Foreign keys are checked here in Go (every index is in range), not
+	// by a lookup per row. Both pragmas must be set outside a transaction.
+	for _, p := range []string{"PRAGMA cache_size = -262144", "PRAGMA foreign_keys = OFF"} {
+		if _, err := conn.ExecContext(ctx, p); err != nil {
+			return fmt.Errorf("sqlite: bulk load: %s: %w", p, err)
+		}
+	}
 	defer func() {
-		if _, e := db.w.ExecContext(context.Background(), "PRAGMA cache_size = -16000"); e != nil && err == nil {
-			err = fmt.Errorf("sqlite: bulk load: %w", e)
+		for _, p := range []string{"PRAGMA cache_size = " + cacheSize, "PRAGMA foreign_keys = ON"} {
+			if _, e := conn.ExecContext(context.Background(), p); e != nil {
+				// The connection must not go back to the pool like this.
+				_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+				if err == nil {
+					err = fmt.Errorf("sqlite: bulk load: %s: %w", p, e)
+				}
+			}
 		}
 	}()
-	tx, err := db.w.BeginTx(ctx, nil)
+	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("sqlite: bulk load: begin: %w", err)
 	}
@@ -43,6 +60,10 @@ func (db *DB) BulkLoad(ctx context.Context, d *bulk.Data) (err error) {
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("sqlite: bulk load: commit: %w", err)
 	}
+	// Fold the batch into the database file now, so that readers do not
+	// look pages up in a huge WAL until the next automatic checkpoint.
+	// Best effort: busy readers may keep part of it for later.
+	_, _ = conn.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)")
 	d.Report(d.Total())
 	return nil
 }

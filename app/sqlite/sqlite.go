@@ -44,10 +44,13 @@ func register() {
 				// temp_store=MEMORY: the scratch image has no /tmp for
 				// sorter spill files. mmap lets readers serve hot pages
 				// without copying them into each connection's cache.
+				// journal_size_limit truncates the WAL after a checkpoint
+				// once it has grown past 64 MiB (after a bulk load).
 				for _, p := range []string{
 					"PRAGMA temp_store = MEMORY",
 					"PRAGMA mmap_size = 268435456",
-					"PRAGMA cache_size = -16000",
+					"PRAGMA cache_size = " + cacheSize,
+					"PRAGMA journal_size_limit = 67108864",
 				} {
 					if _, err := c.Exec(p, nil); err != nil {
 						return fmt.Errorf("%s: %w", p, err)
@@ -58,6 +61,9 @@ func register() {
 		})
 	})
 }
+
+// cacheSize is each connection's page cache: 16 MB (negative: KiB).
+const cacheSize = "-16000"
 
 // BusyTimeout is how long a write waits for a lock another process holds
 // (a second instance, a backup) before failing.

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/minitwit-cd/kit/app/minitwit"
 	"github.com/minitwit-cd/kit/app/postgres"
@@ -167,6 +168,10 @@ func TestSeed(t *testing.T) {
 			f2, err := s.Following(ctx, u.ID, 100)
 			if err != nil || len(f2) < len(f) || (len(f2) > len(f) && f2[len(f2)-1] != msgs[0].Author) {
 				t.Fatalf("Following before %q, after following %s: %q, %v", f, msgs[0].Author, f2, err)
+			}
+			// The store enforces its rules again after the load.
+			if _, err := s.AddMessage(ctx, 1<<40, "orphan", time.Now()); minitwit.ErrorCode(err) != minitwit.ENOTFOUND {
+				t.Fatalf("AddMessage by an unknown author after Seed: %v, want ENOTFOUND", err)
 			}
 			// Seeding twice collides on user0: all or nothing.
 			err = storage.Seed(ctx, s, spec, nil)

@@ -87,6 +87,16 @@ func Benchmark(b *testing.B, open func(b *testing.B) minitwit.Store) {
 					_, err := s.UserByName(ctx, u.Username)
 					return 1, err
 				}},
+				{"IsFollowing", func() (int, error) {
+					_, err := s.IsFollowing(ctx, u.ID, top[0].AuthorID)
+					return 1, err
+				}},
+				// Counting is linear in the table sizes; it serves a
+				// metrics scrape, not requests.
+				{"Stats", func() (int, error) {
+					_, err := s.Stats(ctx)
+					return 3, err
+				}},
 			} {
 				b.Run(q.name, func(b *testing.B) {
 					rows := 0

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/netip"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -24,36 +26,50 @@ import (
 	"github.com/minitwit-cd/kit/internal/testenv"
 )
 
-// buildImage runs scripts/build-image.sh around the test's static binary and
-// returns the tag; the image is removed when the test ends.
+var (
+	imageOnce sync.Once
+	imageTag  string
+	imageErr  error
+)
+
+// buildImage runs scripts/build-image.sh around the test's static binary
+// once per test run and returns the tag; TestMain removes the image.
 func buildImage(t *testing.T) string {
 	t.Helper()
 	root := repoRoot(t)
 	bin := minitwitBinary(t)
-	suffix := make([]byte, 4)
-	_, _ = rand.Read(suffix)
-	tag := "minitwit:systemtest-" + hex.EncodeToString(suffix)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, filepath.Join(root, "scripts", "build-image.sh"), tag)
-	cmd.Dir = root
-	cmd.Env = append(os.Environ(), "MINITWIT_BINARY="+bin,
-		"VERSION="+buildVersion, "COMMIT="+buildCommit, "DATE="+buildDate)
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("scripts/build-image.sh: %v\n%s%s", err, out, stderr.String())
-	}
-	if got := strings.TrimSpace(string(out)); got != tag {
-		t.Errorf("build-image.sh printed %q, want the tag %q", got, tag)
-	}
-	t.Cleanup(func() {
-		if out, err := exec.Command("docker", "image", "rm", "--force", tag).CombinedOutput(); err != nil {
-			t.Logf("remove image %s: %v %s", tag, err, out)
+	imageOnce.Do(func() {
+		suffix := make([]byte, 4)
+		_, _ = rand.Read(suffix)
+		tag := "minitwit:systemtest-" + hex.EncodeToString(suffix)
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, filepath.Join(root, "scripts", "build-image.sh"), tag)
+		cmd.Dir = root
+		cmd.Env = append(os.Environ(), "MINITWIT_BINARY="+bin,
+			"VERSION="+buildVersion, "COMMIT="+buildCommit, "DATE="+buildDate)
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		if err != nil {
+			imageErr = fmt.Errorf("scripts/build-image.sh: %w\n%s%s", err, out, stderr.String())
+			return
 		}
+		cleanups = append(cleanups, func() {
+			if out, err := exec.Command("docker", "image", "rm", "--force", tag).CombinedOutput(); err != nil {
+				fmt.Fprintf(os.Stderr, "remove image %s: %v %s\n", tag, err, out)
+			}
+		})
+		if got := strings.TrimSpace(string(out)); got != tag {
+			imageErr = fmt.Errorf("build-image.sh printed %q, want the tag %q", got, tag)
+			return
+		}
+		imageTag = tag
 	})
-	return tag
+	if imageErr != nil {
+		t.Fatal(imageErr)
+	}
+	return imageTag
 }
 
 // TestContainer builds the image, runs it under the Docker engine with

@@ -33,6 +33,9 @@ var (
 	binaryErr  error
 	// buildCommit is the repository's HEAD, stamped into the binary.
 	buildCommit string
+	// cleanups run after all tests: things shared between tests, such as
+	// the image, outlive any single test's Cleanup.
+	cleanups []func()
 )
 
 func TestMain(m *testing.M) {
@@ -43,6 +46,9 @@ func TestMain(m *testing.M) {
 	}
 	buildDir = dir
 	code := m.Run()
+	for _, f := range cleanups {
+		f()
+	}
 	os.RemoveAll(dir)
 	os.Exit(code)
 }

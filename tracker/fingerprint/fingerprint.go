@@ -57,6 +57,12 @@ func File(path string) (string, error) {
 // relative to root (and against the base name); a match drops the entry and
 // its subtree.
 func Dir(root string, excludes []string) (string, error) {
+	return DirProgress(root, excludes, nil)
+}
+
+// DirProgress is Dir calling progress (when not nil) after each file it
+// hashed, so a terminal can show that a large tree is being read.
+func DirProgress(root string, excludes []string, progress func()) (string, error) {
 	for _, p := range excludes {
 		if _, err := filepath.Match(p, ""); err != nil {
 			return "", fmt.Errorf("%w %q: %w", ErrBadPattern, p, err)
@@ -70,16 +76,36 @@ func Dir(root string, excludes []string) (string, error) {
 		return "", fmt.Errorf("fingerprint dir %s: not a directory", root)
 	}
 	var sb strings.Builder
-	if err := walk(root, "", excludes, &sb); err != nil {
+	w := walker{excludes: excludes, sb: &sb, progress: progress}
+	if err := w.walk(root, ""); err != nil {
 		return "", err
 	}
 	return hashString(sb.String()), nil
 }
 
+type walker struct {
+	excludes []string
+	sb       *strings.Builder
+	progress func()
+}
+
+func (w walker) file(path string) error {
+	d, err := File(path)
+	if err != nil {
+		return err
+	}
+	w.sb.WriteString(d)
+	if w.progress != nil {
+		w.progress()
+	}
+	return nil
+}
+
 // walk appends the digests of dir's entries (rel is dir relative to the
-// root) to sb. It reads and sorts each directory itself rather than using
+// root). It reads and sorts each directory itself rather than using
 // filepath.WalkDir so the link handling stays explicit.
-func walk(dir, rel string, excludes []string, sb *strings.Builder) error {
+func (w walker) walk(dir, rel string) error {
+	excludes, sb := w.excludes, w.sb
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return fmt.Errorf("fingerprint dir: %w", err)
@@ -117,21 +143,17 @@ func walk(dir, rel string, excludes []string, sb *strings.Builder) error {
 				sb.WriteString(hashString(text))
 				continue
 			}
-			d, err := File(full)
-			if err != nil {
+			if err := w.file(full); err != nil {
 				return err
 			}
-			sb.WriteString(d)
 		case mode.IsDir():
-			if err := walk(full, relName, excludes, sb); err != nil {
+			if err := w.walk(full, relName); err != nil {
 				return err
 			}
 		default:
-			d, err := File(full)
-			if err != nil {
+			if err := w.file(full); err != nil {
 				return err
 			}
-			sb.WriteString(d)
 		}
 	}
 	return nil

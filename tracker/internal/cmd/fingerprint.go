@@ -2,8 +2,11 @@ package cmd
 
 import (
 	"fmt"
+	"os"
+	"time"
 
 	"github.com/minitwit-cd/kit/tracker/fingerprint"
+	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 )
 
@@ -46,7 +49,7 @@ directories by their target text), or an image's repository digest.`,
 			if opts.Docker != "" {
 				fp, err = artifactFingerprint(cmd.Context(), f, opts.Docker, "", "docker", nil)
 			} else {
-				fp, err = fingerprint.Path(opts.Path, opts.Exclude)
+				fp, err = fingerprintPath(f, opts.Path, opts.Exclude)
 			}
 			if err != nil {
 				return err
@@ -58,4 +61,30 @@ directories by their target text), or an image's repository digest.`,
 	cmd.Flags().StringVar(&opts.Docker, "docker", "", "a Docker image (its repository digest)")
 	cmd.Flags().StringSliceVarP(&opts.Exclude, "exclude", "x", nil, "globs to leave out of a directory (repeatable, comma-separated)")
 	return cmd
+}
+
+// fingerprintPath fingerprints a file or directory; on a terminal a
+// spinner on stderr counts the files of a directory as they are read.
+func fingerprintPath(f *Factory, path string, exclude []string) (string, error) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return "", fmt.Errorf("fingerprint %s: %w", path, err)
+	}
+	if !info.IsDir() {
+		return fingerprint.File(path)
+	}
+	if !f.IO.TTY {
+		return fingerprint.Dir(path, exclude)
+	}
+	bar := progressbar.NewOptions(-1,
+		progressbar.OptionSetWriter(f.IO.ErrOut),
+		progressbar.OptionSetDescription("fingerprinting "+path),
+		progressbar.OptionSpinnerType(14),
+		progressbar.OptionShowCount(),
+		progressbar.OptionSetItsString("files"),
+		progressbar.OptionThrottle(100*time.Millisecond),
+		progressbar.OptionClearOnFinish())
+	fp, err := fingerprint.DirProgress(path, exclude, func() { _ = bar.Add(1) })
+	_ = bar.Finish()
+	return fp, err
 }

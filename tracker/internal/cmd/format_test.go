@@ -2,6 +2,9 @@ package cmd
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -131,5 +134,29 @@ func TestPrintDiffGolden(t *testing.T) {
 	}
 	if got := out.String(); got != "No differences between aws-prod and aws-prod~1.\n" {
 		t.Errorf("empty diff = %q", got)
+	}
+}
+
+// TestFingerprintProgressOnlyOnTTY shows a spinner on stderr for a
+// directory on a terminal, and nothing when piped; stdout is the same.
+func TestFingerprintProgressOnlyOnTTY(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "file.extra"), []byte("this is known extra content"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	const want = "c71f5baef8cce289c9b7c971cf219e21b787a025af68ad6539b82634fe62819e\n"
+	for _, tty := range []bool{false, true} {
+		f := testFactory(nil)
+		f.IO.TTY = tty
+		if code := Main(t.Context(), f, []string{"fingerprint", dir}); code != 0 {
+			t.Fatalf("tty=%v: exit %d: %s", tty, code, f.IO.ErrOut)
+		}
+		if got := f.IO.Out.(*bytes.Buffer).String(); got != want {
+			t.Errorf("tty=%v: stdout = %q, want %q", tty, got, want)
+		}
+		progress := f.IO.ErrOut.(*bytes.Buffer).String()
+		if tty != strings.Contains(progress, "fingerprinting") {
+			t.Errorf("tty=%v: stderr = %q", tty, progress)
+		}
 	}
 }

@@ -358,7 +358,7 @@ func artifactFingerprint(ctx context.Context, f *Factory, artifact, given, kind 
 	case kind == "file":
 		return fingerprint.File(artifact)
 	case kind == "dir":
-		return fingerprint.Dir(artifact, exclude)
+		return fingerprintPath(f, artifact, exclude)
 	case kind == "docker":
 		d, err := f.docker()
 		if err != nil {

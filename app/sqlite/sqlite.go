@@ -109,7 +109,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		db.w.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
-	if err := migrate(ctx, db.w); err != nil {
+	if err := migrate(ctx, db.w, migrationFS); err != nil {
 		db.w.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
@@ -155,8 +155,8 @@ func dsn(path string, readOnly bool) string {
 // migrate applies the embedded migrations that schema_migrations does not
 // list yet, in name order, all in one immediate transaction, so concurrent
 // openers of one file apply each exactly once.
-func migrate(ctx context.Context, w *sql.DB) error {
-	names, err := fs.Glob(migrationFS, "migrations/*.sql")
+func migrate(ctx context.Context, w *sql.DB, fsys fs.FS) error {
+	names, err := fs.Glob(fsys, "migrations/*.sql")
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
@@ -180,7 +180,7 @@ func migrate(ctx context.Context, w *sql.DB) error {
 		if n > 0 {
 			continue
 		}
-		body, err := migrationFS.ReadFile(name)
+		body, err := fs.ReadFile(fsys, name)
 		if err != nil {
 			return fmt.Errorf("migrate %s: %w", name, err)
 		}

@@ -199,7 +199,10 @@ func ExitCode(err error) int {
 // UsageError is a mistake in how the command was called.
 type UsageError struct{ Err error }
 
+// Error returns the message of the mistake.
 func (e *UsageError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the underlying error.
 func (e *UsageError) Unwrap() error { return e.Err }
 
 func usageErrorf(format string, args ...any) error {

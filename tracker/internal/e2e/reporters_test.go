@@ -166,6 +166,18 @@ func TestDryRunSendsNothing(t *testing.T) {
 	if flows := tr.must("ls", "flows"); strings.Contains(flows, "ghost") {
 		t.Errorf("dry-run created the flow:\n%s", flows)
 	}
+	// A reporter's dry run collects, prints the body and reports nothing.
+	file := filepath.Join(t.TempDir(), "bin")
+	if err := os.WriteFile(file, []byte("v1"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out = tr.must("snapshot", "server", "vm", "--paths", file, "--dry-run")
+	if !strings.HasPrefix(out, "PUT "+tr.host+"/api/v2/environments/course/vm/report/server\n") || !strings.Contains(out, `"digests":{"bin":"`) {
+		t.Errorf("snapshot dry-run printed:\n%s", out)
+	}
+	if snaps := tr.must("ls", "snapshots", "vm"); !strings.Contains(snaps, "No snapshots") {
+		t.Errorf("snapshot dry-run reported:\n%s", snaps)
+	}
 }
 
 // TestEvidenceAndMetrics attests JUnit, simulator and generic evidence and

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -29,7 +30,26 @@ type evidenceRow struct {
 	Time      time.Time
 }
 
+// snapshotLink names one snapshot, linked.
+type snapshotLink struct {
+	Name string
+	URL  string
+}
+
+// deploymentRow is one deployment of the artifact.
+type deploymentRow struct {
+	Number int
+	Env    string
+	EnvURL string
+	Status string
+	Failed bool
+	Time   time.Time
+}
+
 type artifactView struct {
+	Running     []snapshotLink
+	Exited      []snapshotLink
+	Deployments []deploymentRow
 	Name        string
 	Flow        string
 	FlowURL     string
@@ -68,6 +88,18 @@ func (h *handler) artifactPage(w http.ResponseWriter, r *http.Request, o orgReq)
 	}
 	for _, e := range av.Evidence {
 		v.Evidence = append(v.Evidence, evidenceRow{Name: e.Name, Type: e.Type, Compliant: e.Compliant, Time: e.CreatedAt})
+	}
+	link := func(es model.EnvSnapshot) snapshotLink {
+		return snapshotLink{Name: fmt.Sprintf("%s#%d", es.Environment, es.SnapshotIndex), URL: snapshotURL(o.org, es.Environment, es.SnapshotIndex)}
+	}
+	for _, es := range av.Running {
+		v.Running = append(v.Running, link(es))
+	}
+	for _, es := range av.Exited {
+		v.Exited = append(v.Exited, link(es))
+	}
+	for _, d := range av.Deployments {
+		v.Deployments = append(v.Deployments, deploymentRow{Number: d.Number, Env: d.Environment, EnvURL: envURL(o.org, d.Environment), Status: d.Status, Failed: d.Failed(), Time: d.CreatedAt})
 	}
 	for _, it := range av.History {
 		v.History = append(v.History, historyLink(o.org, it))

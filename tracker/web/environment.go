@@ -35,16 +35,34 @@ type snapshotRow struct {
 	DiffURL   string
 }
 
+// changeRow is one derived event in an environment's log, the web's
+// `tracker log environment`.
+type changeRow struct {
+	Snapshot    string
+	SnapshotURL string
+	Name        string
+	URL         string
+	Description string
+	Class       string
+	Time        time.Time
+}
+
+// recentChanges is how many of the latest events the environment page
+// lists.
+const recentChanges = 20
+
 type environmentView struct {
-	Env       envRow
-	TimeScale bool
-	Window    int
-	EvenURL   string
-	TimeURL   string
-	Chart     template.HTML
-	Snapshots []snapshotRow
-	PrevURL   string
-	NextURL   string
+	Changes       []changeRow
+	HiddenChanges int
+	Env           envRow
+	TimeScale     bool
+	Window        int
+	EvenURL       string
+	TimeURL       string
+	Chart         template.HTML
+	Snapshots     []snapshotRow
+	PrevURL       string
+	NextURL       string
 }
 
 func (h *handler) environmentPage(w http.ResponseWriter, r *http.Request, o orgReq) {
@@ -101,6 +119,10 @@ func (h *handler) environmentPage(w http.ResponseWriter, r *http.Request, o orgR
 		return
 	}
 	v.EvenURL, v.TimeURL = envURL(o.org, env.Name), envURL(o.org, env.Name)+"?scale=time"
+	if err := h.fillChanges(ctx, o, env, flows, &v); err != nil {
+		h.fail(w, r, o, err)
+		return
+	}
 	v.Window = len(steps.Times)
 	v.Chart = chart.StackedSteps(steps)
 	h.render(w, r, http.StatusOK, "environment", page{
@@ -243,4 +265,31 @@ func (h *handler) seriesLabel(ctx context.Context, org string, s *seriesInfo) st
 		return name
 	}
 	return name + " @ " + ref
+}
+
+// fillChanges lists the environment's latest events, newest first, with
+// the artifacts an anonymous viewer may not see left out and counted.
+func (h *handler) fillChanges(ctx context.Context, o orgReq, env model.Environment, flows flowSet, v *environmentView) error {
+	evs, _, err := h.store.ListEvents(ctx, o.org, model.EventFilter{Environment: env.Name, Reverse: true, Page: model.Page{Page: 1, PerPage: recentChanges}})
+	if err != nil {
+		return fmt.Errorf("events of %s: %w", env.Name, err)
+	}
+	for _, e := range evs {
+		if !flows.visible(e.Flow) {
+			v.HiddenChanges++
+			continue
+		}
+		c := changeRow{
+			Snapshot: fmt.Sprintf("%s#%d", env.Name, e.SnapshotIndex), SnapshotURL: snapshotURL(o.org, env.Name, e.SnapshotIndex),
+			Name: e.ArtifactName, Description: e.Description(), Class: e.Type, Time: e.At,
+		}
+		if e.Flow != "" {
+			c.URL = artifactURL(o.org, e.Flow, e.Fingerprint)
+		}
+		if c.Name == "" {
+			c.Name = shortFingerprint(e.Fingerprint)
+		}
+		v.Changes = append(v.Changes, c)
+	}
+	return nil
 }

@@ -46,7 +46,24 @@ type titledChart struct {
 	SVG   template.HTML
 }
 
+// flowDeployment is one row of a flow's recent deployments.
+type flowDeployment struct {
+	Number int
+	Name   string
+	URL    string
+	Commit string
+	Env    string
+	EnvURL string
+	Status string
+	Failed bool
+	Time   time.Time
+}
+
+// recentDeployments is how many deployments a flow's page lists.
+const recentDeployments = 10
+
 type flowView struct {
+	Deployments []flowDeployment
 	Flow        flowRow
 	Template    []string
 	Artifacts   []artifactRow
@@ -119,7 +136,20 @@ func (h *handler) flowPage(w http.ResponseWriter, r *http.Request, o orgReq) {
 	if pageNo*artifactsPerPage < total {
 		v.NextURL = q(pageNo + 1)
 	}
-	if err := h.fillMetrics(ctx, o, f, days, &v); err != nil {
+	deps, err := h.store.ListDeployments(ctx, o.org, model.DeploymentFilter{Flow: f.Name})
+	if err != nil {
+		h.fail(w, r, o, fmt.Errorf("deployments of %s: %w", f.Name, err))
+		return
+	}
+	// Newest first, whatever order the store keeps.
+	sort.SliceStable(deps, func(i, j int) bool { return deps[i].Number > deps[j].Number })
+	for _, d := range deps[:min(len(deps), recentDeployments)] {
+		v.Deployments = append(v.Deployments, flowDeployment{
+			Number: d.Number, Name: d.ArtifactName, URL: artifactURL(o.org, f.Name, d.Fingerprint), Commit: shortCommit(d.GitCommit),
+			Env: d.Environment, EnvURL: envURL(o.org, d.Environment), Status: d.Status, Failed: d.Failed(), Time: d.CreatedAt,
+		})
+	}
+	if err := h.fillMetrics(ctx, o, f, days, deps, &v); err != nil {
 		h.fail(w, r, o, err)
 		return
 	}
@@ -159,7 +189,7 @@ func (h *handler) artifactState(ctx context.Context, org string, f model.Flow, a
 // fillMetrics computes the flow's DORA metrics per environment over the
 // last days and the two charts: deployments per week and lead time of each
 // artifact that started running.
-func (h *handler) fillMetrics(ctx context.Context, o orgReq, f model.Flow, days int, v *flowView) error {
+func (h *handler) fillMetrics(ctx context.Context, o orgReq, f model.Flow, days int, deps []model.Deployment, v *flowView) error {
 	now := h.now()
 	from := now.Add(-time.Duration(days) * 24 * time.Hour)
 	v.MetricsNote = fmt.Sprintf("Over the last %d days (%s to %s), per environment. Lead time runs from the commit to the first snapshot the artifact runs in; failures are deployments marked failed or rolled back.",
@@ -191,10 +221,6 @@ func (h *handler) fillMetrics(ctx context.Context, o orgReq, f model.Flow, days 
 	envs := make([]string, len(metrics))
 	for i, m := range metrics {
 		envs[i] = m.Environment
-	}
-	deps, err := h.store.ListDeployments(ctx, o.org, model.DeploymentFilter{Flow: f.Name})
-	if err != nil {
-		return fmt.Errorf("deployments of %s: %w", f.Name, err)
 	}
 	v.Charts = append(v.Charts, titledChart{Title: "Deployments per week", SVG: chart.BarChart(weeklyDeployments(envs, deps, from, now))})
 	lead, err := h.leadTimes(ctx, o.org, f.Name, envs, from, now)

@@ -71,6 +71,22 @@ func TestFlowPage(t *testing.T) {
 	}
 	assertContains(t, body, `<span class="badge COMPLIANT">COMPLIANT</span>`, `<code>branch-coverage</code>`, "7 hours ago")
 
+	// Recent deployments, newest first, the failed one marked.
+	var deps []string
+	for _, m := range regexp.MustCompile(`(?s)<tr class="deployment">(.*?)</tr>`).FindAllStringSubmatch(body, -1) {
+		deps = append(deps, text(m[1]))
+	}
+	wantDeps := []string{
+		"#4 cyberdojo/runner:16d9990 16d9990 aws-prod succeeded 6 hours ago",
+		"#3 cyberdojo/runner:16d9990 16d9990 aws-beta succeeded 6 hours ago",
+		"#2 cyberdojo/runner:bbbbbbb bbbbbbb aws-prod failed 6 hours ago",
+		"#1 cyberdojo/runner:aaaaaaa aaaaaaa aws-prod succeeded 9 days ago",
+	}
+	if strings.Join(deps, "\n") != strings.Join(wantDeps, "\n") {
+		t.Errorf("deployments:\n%s\nwant:\n%s", strings.Join(deps, "\n"), strings.Join(wantDeps, "\n"))
+	}
+	assertContains(t, body, `<span class="badge NON-COMPLIANT">failed</span>`)
+
 	// DORA: one row per environment, then the two charts.
 	metrics := regexp.MustCompile(`(?s)<tr class="metric">(.*?)</tr>`).FindAllStringSubmatch(body, -1)
 	if len(metrics) != 2 {
@@ -147,6 +163,18 @@ func TestArtifactHistory(t *testing.T) {
 	if strings.Join(got, "\n") != strings.Join(wantLines, "\n") {
 		t.Fatalf("history:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(wantLines, "\n"))
 	}
+	// Where it runs now and where it exited, and its deployments.
+	assertContains(t, body,
+		`<dd class="running"><a href="/ui/cyber-dojo/environments/aws-prod/snapshots/4">aws-prod#4</a></dd>`,
+		`<dd class="exited"><a href="/ui/cyber-dojo/environments/aws-beta/snapshots/2">aws-beta#2</a></dd>`,
+	)
+	var deps []string
+	for _, m := range regexp.MustCompile(`(?s)<tr class="deployment">(.*?)</tr>`).FindAllStringSubmatch(body, -1) {
+		deps = append(deps, text(m[1]))
+	}
+	if len(deps) != 2 || !strings.HasPrefix(deps[0], "#3 aws-beta succeeded") || !strings.HasPrefix(deps[1], "#4 aws-prod succeeded") {
+		t.Errorf("deployments %q, want #3 to aws-beta and #4 to aws-prod", deps)
+	}
 	// Runtime lines link their snapshot, deployments their environment.
 	assertContains(t, body,
 		`<a href="/ui/cyber-dojo/environments/aws-prod/snapshots/2">aws-prod#2</a>`,
@@ -197,9 +225,24 @@ func TestEnvironmentPage(t *testing.T) {
 			}
 		})
 	}
+	// Recent changes, newest first; anonymous viewers miss the private two.
+	body := f.mustGet(t, nil, "/ui/cyber-dojo/environments/aws-prod")
+	var changes []string
+	for _, m := range regexp.MustCompile(`(?s)<tr class="change [a-z]+">(.*?)</tr>`).FindAllStringSubmatch(body, -1) {
+		changes = append(changes, text(m[1]))
+	}
+	wantChanges := []string{
+		"aws-prod#4 cyberdojo/runner:16d9990 2 instances stopped running (from 3 to 1). 2 hours ago",
+		"aws-prod#3 cyberdojo/runner:aaaaaaa 1 instance stopped running (from 1 to 0). 5 hours ago",
+		"aws-prod#2 cyberdojo/runner:16d9990 3 instances started running (from 0 to 3). 6 hours ago",
+	}
+	if len(changes) != 5 || strings.Join(changes[:3], "\n") != strings.Join(wantChanges, "\n") {
+		t.Errorf("changes:\n%s\nwant 5 starting with:\n%s", strings.Join(changes, "\n"), strings.Join(wantChanges, "\n"))
+	}
+	assertContains(t, body, "2 changes to artifacts of private flows hidden")
+
 	// One step per snapshot by default, labelled with its number; a time
 	// scale on request.
-	body := f.mustGet(t, nil, "/ui/cyber-dojo/environments/aws-prod")
 	assertContains(t, body, "latest 4", `class="step-label"`, "#2 Nov 1 11:00")
 	body = f.mustGet(t, nil, "/ui/cyber-dojo/environments/aws-prod?scale=time")
 	assertContains(t, body, "On a time scale", `data-points="4"`)

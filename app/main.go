@@ -5,8 +5,9 @@
 //	minitwit [--addr :5000] [--api-addr :5001] [--db minitwit.db | postgres://…]
 //
 // Every flag has an environment variable (MINITWIT_ADDR, MINITWIT_API_ADDR,
-// MINITWIT_DB, MINITWIT_SIM_USER, MINITWIT_SIM_PASSWORD); the session secret
-// comes only from MINITWIT_SESSION_SECRET, so it never shows in `ps`.
+// MINITWIT_DB, MINITWIT_SIM_USER, MINITWIT_SIM_PASSWORD,
+// MINITWIT_BCRYPT_COST); the session secret comes only from
+// MINITWIT_SESSION_SECRET, so it never shows in `ps`.
 package main
 
 import (
@@ -18,6 +19,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -69,6 +71,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	db := fs.String("db", env("MINITWIT_DB", "minitwit.db"), "SQLite file path or postgres:// URL (env MINITWIT_DB)")
 	simUser := fs.String("sim-user", env("MINITWIT_SIM_USER", "simulator"), "simulator API Basic-auth user (env MINITWIT_SIM_USER)")
 	simPassword := fs.String("sim-password", env("MINITWIT_SIM_PASSWORD", "super_safe!"), "simulator API Basic-auth password (env MINITWIT_SIM_PASSWORD)")
+	costDefault := 0
+	if v := getenv("MINITWIT_BCRYPT_COST"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			fmt.Fprintf(stderr, "minitwit: MINITWIT_BCRYPT_COST=%q is not an integer\n", v)
+			return errUsage
+		}
+		costDefault = n
+	}
+	bcryptCost := fs.Int("bcrypt-cost", costDefault, "password hashing cost, 4..31; 0 means the default, 8 (env MINITWIT_BCRYPT_COST)")
 	version := fs.Bool("version", false, "print the version and exit")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -95,6 +107,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		SimPassword:   *simPassword,
 		SessionSecret: getenv("MINITWIT_SESSION_SECRET"),
 		Logger:        logger,
+		BcryptCost:    *bcryptCost,
 	})
 	if err != nil {
 		return err

@@ -72,6 +72,18 @@ func TestUsageErrors(t *testing.T) {
 			}
 		})
 	}
+	t.Run("bad bcrypt cost", func(t *testing.T) {
+		var stderr bytes.Buffer
+		err := run(context.Background(), nil, envOf(map[string]string{"MINITWIT_BCRYPT_COST": "ten"}), io.Discard, &stderr)
+		if exitCode(err, io.Discard) != 2 || !strings.Contains(stderr.String(), "MINITWIT_BCRYPT_COST") {
+			t.Fatalf("err %v, stderr %q", err, stderr.String())
+		}
+		db := filepath.Join(t.TempDir(), "x.db")
+		err = run(context.Background(), []string{"--bcrypt-cost", "99", "--db", db, "--addr", "127.0.0.1:0"}, envOf(nil), io.Discard, io.Discard)
+		if exitCode(err, io.Discard) != 1 || !strings.Contains(err.Error(), "bcrypt cost 99") {
+			t.Fatalf("err %v", err)
+		}
+	})
 	t.Run("help is ErrHelp", func(t *testing.T) {
 		if err := run(context.Background(), []string{"-h"}, envOf(nil), io.Discard, io.Discard); !errors.Is(err, flag.ErrHelp) {
 			t.Fatalf("err %v", err)

@@ -16,6 +16,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/crypto/bcrypt"
+
 	mthttp "github.com/minitwit-cd/kit/app/http"
 	"github.com/minitwit-cd/kit/app/minitwit"
 	"github.com/minitwit-cd/kit/app/storage"
@@ -40,7 +42,8 @@ type Config struct {
 	// Logger receives the startup lines, the request log and internal
 	// errors; nil discards them.
 	Logger *slog.Logger
-	// BcryptCost is the password hashing cost; 0 means bcrypt's default.
+	// BcryptCost is the password hashing cost (4..31); 0 means
+	// http.DefaultBcryptCost.
 	BcryptCost int
 }
 
@@ -66,6 +69,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	if cfg.Addr == "" {
 		cfg.Addr = ":5000"
+	}
+	if cfg.BcryptCost != 0 && (cfg.BcryptCost < bcrypt.MinCost || cfg.BcryptCost > bcrypt.MaxCost) {
+		return nil, fmt.Errorf("bcrypt cost %d is outside %d..%d", cfg.BcryptCost, bcrypt.MinCost, bcrypt.MaxCost)
 	}
 	secret := []byte(cfg.SessionSecret)
 	if len(secret) == 0 {

@@ -26,19 +26,36 @@ type Artifact struct {
 }
 
 var (
-	fingerprintRE = regexp.MustCompile(`^[0-9a-f]{64}$`)
-	hexPrefixRE   = regexp.MustCompile(`^[0-9a-f]{1,64}$`)
-	commitRE      = regexp.MustCompile(`^[0-9a-f]{7,64}$`)
+	hexPrefixRE = regexp.MustCompile(`^[0-9a-f]{1,64}$`)
+	commitRE    = regexp.MustCompile(`^[0-9a-f]{7,64}$`)
 )
 
 // NormalizeFingerprint lower-cases fp, drops a "sha256:" prefix and checks
 // that it is 64 hex digits.
 func NormalizeFingerprint(fp string) (string, error) {
+	// Hand-rolled rather than a regexp: every snapshot report checks
+	// every running fingerprint, and this is the hot path.
+	if isLowerHex64(fp) {
+		return fp, nil
+	}
 	fp = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(fp, "sha256:")))
-	if !fingerprintRE.MatchString(fp) {
+	if !isLowerHex64(fp) {
 		return "", Errorf(EINVALID, "invalid fingerprint %q: want 64 hex digits (SHA-256)", fp)
 	}
 	return fp, nil
+}
+
+func isLowerHex64(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 // ValidateHexPrefix checks a fingerprint or commit prefix used for look-ups.

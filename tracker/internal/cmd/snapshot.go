@@ -208,6 +208,10 @@ func runSnapshot(ctx context.Context, o *SnapshotOptions) error {
 	defer t.Stop()
 	for {
 		if err := once(); err != nil {
+			if ctx.Err() != nil {
+				// Stopped mid-report: that is the way out, not an error.
+				return nil
+			}
 			var u *UsageError
 			if errors.As(err, &u) {
 				return err

@@ -303,3 +303,69 @@ func TestCreateFlowFromTemplateFile(t *testing.T) {
 		t.Errorf("template that is not YAML: exit %d, stderr %q", r.code, r.errOut)
 	}
 }
+
+// TestEverySurvivesAnUnreachableServer keeps a timed reporter running while
+// the server is down: each failed round is one error line, not an exit.
+func TestEverySurvivesAnUnreachableServer(t *testing.T) {
+	tr := fresh(t, "server")
+	file := filepath.Join(t.TempDir(), "bin")
+	if err := os.WriteFile(file, []byte("v1"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	errOut := &syncBuffer{}
+	done := make(chan int, 1)
+	go func() {
+		done <- cmd.Main(ctx, tr.factory(&syncBuffer{}, errOut, map[string]string{"TRACKER_HOST": "http://127.0.0.1:1"}),
+			[]string{"snapshot", "server", "vm", "--paths", file, "--every", "20ms"})
+	}()
+	deadline := time.Now().Add(20 * time.Second)
+	for strings.Count(errOut.String(), "cannot connect") < 3 {
+		select {
+		case code := <-done:
+			t.Fatalf("--every exited with %d while the server was down: %s", code, errOut.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no repeated error lines within 20s: %q", errOut.String())
+		}
+		time.Sleep(10 * time.Millisecond) // polling the output, with a deadline
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Errorf("exit %d after stop", code)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(errOut.String()), "\n") {
+		if !strings.HasPrefix(line, "Error: report snapshot of vm: tracker server unreachable") {
+			t.Errorf("unexpected stderr line %q", line)
+		}
+	}
+}
+
+// TestServeAndAdminErrors: a database that cannot be opened, an address
+// that cannot be listened on and an org that exists are one-line errors.
+func TestServeAndAdminErrors(t *testing.T) {
+	tr := fresh(t, "server")
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"db in a missing directory", []string{"serve", "--addr", "127.0.0.1:0", "--db", filepath.Join(t.TempDir(), "no", "such", "dir", "t.db")}, "open sqlite store"},
+		{"address in use", []string{"serve", "--addr", strings.TrimPrefix(tr.host, "http://"), "--db", filepath.Join(t.TempDir(), "t.db")}, "listen on"},
+		{"org exists", []string{"admin", "create-org", "course", "--db", tr.db}, "course"},
+		{"bad org name", []string{"admin", "create-org", "no/slash", "--db", tr.db}, `invalid org name "no/slash"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := tr.run(nil, tt.args...)
+			if r.code == 0 || !strings.HasPrefix(r.errOut, "Error: ") || !strings.Contains(r.errOut, tt.want) {
+				t.Errorf("exit %d, stderr %q, want an error naming %q", r.code, r.errOut, tt.want)
+			}
+			if r.out != "" {
+				t.Errorf("stdout = %q, want no token or output", r.out)
+			}
+		})
+	}
+}

@@ -296,19 +296,15 @@ func (db *DB) FindSnapshot(ctx context.Context, org, envName string, ref model.S
 		return model.Snapshot{}, err
 	}
 	s := model.Snapshot{Environment: env.Name, EnvType: env.Type, Index: idx, Artifacts: []model.SnapshotArtifact{}, Exited: []model.SnapshotArtifact{}}
-	var at int64
-	if err := db.R.QueryRowContext(ctx, db.q(`SELECT created_at FROM snapshots WHERE env_id = ? AND idx = ?`), env.ID, idx).Scan(&at); err != nil {
-		return s, fmt.Errorf("find snapshot %d: %w", idx, err)
+	// This snapshot's start and the next one's (its end), in one query.
+	if err := db.snapshotTimes(ctx, env.ID, idx, &s); err != nil {
+		return s, err
 	}
-	s.CreatedAt = fromMicro(at)
+	if s.CreatedAt.IsZero() {
+		return s, fmt.Errorf("snapshot %s#%d is missing", env.Name, idx)
+	}
 	if idx == env.Snapshots {
 		s.LastReportedAt = env.LastReportedAt
-	} else {
-		var next int64
-		if err := db.R.QueryRowContext(ctx, db.q(`SELECT created_at FROM snapshots WHERE env_id = ? AND idx = ?`), env.ID, idx+1).Scan(&next); err != nil {
-			return s, fmt.Errorf("find snapshot %d: %w", idx+1, err)
-		}
-		s.LastReportedAt = fromMicro(next)
 	}
 	// Runs alive at idx, plus those that ended exactly at idx (to tell
 	// the previous snapshot's set and the exits).
@@ -338,6 +334,30 @@ func (db *DB) FindSnapshot(ctx context.Context, org, envName string, ref model.S
 		return s, err
 	}
 	return s, nil
+}
+
+// snapshotTimes sets s.CreatedAt to snapshot idx's time and
+// s.LastReportedAt to the next one's, closing its rows before returning so
+// that a request never holds two pooled connections at once.
+func (db *DB) snapshotTimes(ctx context.Context, envID int64, idx int, s *model.Snapshot) error {
+	rows, err := db.R.QueryContext(ctx, db.q(`SELECT idx, created_at FROM snapshots WHERE env_id = ? AND idx IN (?, ?)`), envID, idx, idx+1)
+	if err != nil {
+		return fmt.Errorf("find snapshot %d: %w", idx, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var i int
+		var at int64
+		if err := rows.Scan(&i, &at); err != nil {
+			return err
+		}
+		if i == idx {
+			s.CreatedAt = fromMicro(at)
+		} else {
+			s.LastReportedAt = fromMicro(at)
+		}
+	}
+	return rows.Err()
 }
 
 // joinArtifacts fills what the org knows of each fingerprint: the most

@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/minitwit-cd/kit/tracker/model"
@@ -43,7 +44,16 @@ type DB struct {
 	D       Dialect
 	onClose func() error
 	cache   fpCache
+	// orgs caches org name -> id: orgs are never renamed or deleted.
+	orgs sync.Map
+	// authed caches successful token checks for authTTL: there is no
+	// way to revoke a token, so a cached yes cannot become wrong, and
+	// it saves a query on every request of a busy reporter.
+	authed sync.Map
 }
+
+// authTTL bounds how long a successful token check is remembered.
+const authTTL = time.Minute
 
 // New returns a store over the writer and reader handles. onClose, if not
 // nil, runs on Close after both handles are closed.
@@ -206,6 +216,9 @@ func (db *DB) insertID(ctx context.Context, q querier, query string, args ...any
 
 // orgID resolves an org name.
 func (db *DB) orgID(ctx context.Context, q querier, org string) (int64, error) {
+	if v, ok := db.orgs.Load(org); ok {
+		return v.(int64), nil
+	}
 	var id int64
 	err := q.QueryRowContext(ctx, db.q(`SELECT id FROM orgs WHERE name = ?`), org).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -214,6 +227,7 @@ func (db *DB) orgID(ctx context.Context, q querier, org string) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("find org %s: %w", org, err)
 	}
+	db.orgs.Store(org, id)
 	return id, nil
 }
 
@@ -300,12 +314,18 @@ func (db *DB) Authenticate(ctx context.Context, org, token string) error {
 	if token == "" {
 		return model.Errorf(model.EUNAUTHORIZED, "missing API token for org %s", org)
 	}
+	hash := model.HashToken(token)
+	key := strconv.FormatInt(id, 10) + ":" + hash
+	if v, ok := db.authed.Load(key); ok && time.Now().Before(v.(time.Time)) {
+		return nil
+	}
 	var n int
-	if err := db.R.QueryRowContext(ctx, db.q(`SELECT count(*) FROM tokens WHERE hash = ? AND org_id = ?`), model.HashToken(token), id).Scan(&n); err != nil {
+	if err := db.R.QueryRowContext(ctx, db.q(`SELECT count(*) FROM tokens WHERE hash = ? AND org_id = ?`), hash, id).Scan(&n); err != nil {
 		return fmt.Errorf("check token: %w", err)
 	}
 	if n == 0 {
 		return model.Errorf(model.EUNAUTHORIZED, "invalid API token for org %s", org)
 	}
+	db.authed.Store(key, time.Now().Add(authTTL))
 	return nil
 }

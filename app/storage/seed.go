@@ -105,7 +105,10 @@ func (sp SeedSpec) data(now time.Time) (*bulk.Data, error) {
 	fr := rand.New(rand.NewPCG(uint64(sp.Seed), 2))
 	d.Follows = make([][2]int, 0, sp.Follows)
 	seen := make(map[[2]int]struct{}, sp.Follows)
-	dense := int64(sp.Follows)*2 > int64(sp.Users)*int64(max(sp.Users-1, 0))
+	possible := int64(sp.Users) * int64(max(sp.Users-1, 0))
+	// Listing every possible edge only pays (and only fits in memory)
+	// when few users are asked for most of their edges.
+	dense := int64(sp.Follows)*2 > possible && possible <= 10_000_000
 	if dense {
 		// Close to every possible edge: shuffle them all instead of
 		// drawing until enough distinct ones turn up.

@@ -1,9 +1,11 @@
 package http_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -318,7 +320,11 @@ func TestAPIOnlyHandler(t *testing.T) {
 }
 
 func TestOperationalEndpoints(t *testing.T) {
-	h, store := newHandler(t)
+	store := newStore(t)
+	var logs bytes.Buffer
+	cfg := testConfig()
+	cfg.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+	h := mthttp.NewHandler(cfg, store)
 	registerUser(t, h, "a")
 	wantStatus(t, sim(t, h, "POST", "/msgs/a", `{"content":"x"}`), 204)
 	t.Run("healthz", func(t *testing.T) {
@@ -356,5 +362,19 @@ func TestOperationalEndpoints(t *testing.T) {
 		// And a store failure in the API is a logged 500 with a generic
 		// message, still in the JSON error shape.
 		wantAPIError(t, sim(t, h, "GET", "/msgs", ""), http.StatusInternalServerError, "Internal error.")
+		if !strings.Contains(logs.String(), `msg="internal error" method=GET path=/msgs error="public timeline: `) {
+			t.Fatalf("internal error not logged with its cause:\n%s", logs.String())
+		}
+		// The web UI shows a generic 500 page, never the cause.
+		w = serve(t, h, req{target: "/public"})
+		wantStatus(t, w, http.StatusInternalServerError)
+		if !strings.Contains(w.Body.String(), "Internal error.") || strings.Contains(w.Body.String(), "sql") {
+			t.Fatalf("500 page: %s", w.Body.String())
+		}
+	})
+	t.Run("request log", func(t *testing.T) {
+		if !strings.Contains(logs.String(), `msg=request method=POST path=/msgs/a route=/msgs/:username status=204`) {
+			t.Fatalf("no request log line:\n%s", logs.String())
+		}
 	})
 }

@@ -188,7 +188,7 @@ func (s *server) observe(c *gin.Context) {
 		slog.String("route", route),
 		slog.Int("status", status),
 		slog.Duration("duration", elapsed),
-		slog.Int("bytes", c.Writer.Size()),
+		slog.Int("bytes", max(c.Writer.Size(), 0)),
 	)
 }
 

@@ -89,12 +89,14 @@ func TestMixTargeter(t *testing.T) {
 		if err != nil || u.Host != "127.0.0.1:1" {
 			t.Fatalf("bad URL %q: %v", tgt.URL, err)
 		}
-		if u.Path != "/latest" {
+		if tgt.Method == http.MethodPost {
 			l, err := strconv.ParseInt(u.Query().Get("latest"), 10, 64)
 			if err != nil || l <= lastLatest {
 				t.Fatalf("%s: latest must increase, last %d", tgt.URL, lastLatest)
 			}
 			lastLatest = l
+		} else if u.Query().Has("latest") {
+			t.Fatalf("%s: reads carry no latest", tgt.URL)
 		}
 		parts := strings.Split(strings.TrimPrefix(u.Path, "/"), "/")
 		switch {

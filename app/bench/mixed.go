@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -18,7 +19,9 @@ import (
 
 // The mixed traffic, in requests per 100. The writes keep the course
 // scenario's proportions (tweet 44 %, follow 38 %, unfollow 18 % of its
-// actions); the reads are what dashboards and the instructors' tools ask.
+// actions) and carry latest=N as the simulator's do; the reads are what
+// dashboards and the instructors' tools ask, without latest (a read with
+// latest is a write of the latest counter too).
 var mix = []struct {
 	kind   string
 	weight int
@@ -48,8 +51,6 @@ func (m *mixTargeter) user() (int, string) {
 func (m *mixTargeter) target(t *vegeta.Target) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.latest++
-	q := "?latest=" + strconv.FormatInt(m.latest, 10)
 	n := m.rng.IntN(100)
 	kind := mix[len(mix)-1].kind
 	for _, k := range mix {
@@ -63,6 +64,11 @@ func (m *mixTargeter) target(t *vegeta.Target) error {
 	t.Body = nil
 	t.Method = http.MethodGet
 	var body any
+	q := ""
+	if kind == "tweet" || kind == "follow" || kind == "unfollow" {
+		m.latest++
+		q = "?latest=" + strconv.FormatInt(m.latest, 10)
+	}
 	switch kind {
 	case "tweet":
 		_, name := m.user()
@@ -94,13 +100,13 @@ func (m *mixTargeter) target(t *vegeta.Target) error {
 		t.Method, t.URL = http.MethodPost, m.base+"/fllws/user"+strconv.Itoa(e[0])+q
 		body = map[string]string{"unfollow": "user" + strconv.Itoa(e[1])}
 	case "GET /msgs":
-		t.URL = m.base + "/msgs" + q + "&no=100"
+		t.URL = m.base + "/msgs?no=100"
 	case "GET /msgs/<user>":
 		_, name := m.user()
-		t.URL = m.base + "/msgs/" + name + q + "&no=100"
+		t.URL = m.base + "/msgs/" + name + "?no=100"
 	case "GET /fllws/<user>":
 		_, name := m.user()
-		t.URL = m.base + "/fllws/" + name + q + "&no=100"
+		t.URL = m.base + "/fllws/" + name + "?no=100"
 	default:
 		t.URL = m.base + "/latest"
 	}
@@ -134,6 +140,7 @@ func mixedPhase(ctx context.Context, u *ui, opts options, srv *server, rep *repo
 	expected := int64(float64(opts.Rate) * opts.Duration.Seconds())
 	b := u.bar(expected, fmt.Sprintf("mixed traffic at %d/s for %s", opts.Rate, opts.Duration))
 	lat := newLatencies()
+	byKind := map[string]*latencies{}
 	var failed, bad int64
 	var first, last time.Time
 	stop := context.AfterFunc(ctx, func() { atk.Stop() })
@@ -146,6 +153,11 @@ func mixedPhase(ctx context.Context, u *ui, opts options, srv *server, rep *repo
 			last = res.Timestamp
 		}
 		lat.record(res.Latency)
+		k := requestKind(res.Method, res.URL)
+		if byKind[k] == nil {
+			byKind[k] = newLatencies()
+		}
+		byKind[k].record(res.Latency)
 		switch {
 		case res.Code == 0:
 			failed++
@@ -171,7 +183,31 @@ func mixedPhase(ctx context.Context, u *ui, opts options, srv *server, rep *repo
 	rep.add("mixed", "requests", float64(lat.count()), "", "", nil)
 	rep.add("mixed", "achieved rate", achieved, "/s", fmt.Sprintf("%d/s", opts.Rate), nil)
 	lat.addTo(rep, "mixed", 20*time.Millisecond)
+	for _, k := range kinds {
+		if l := byKind[k]; l != nil {
+			rep.add("mixed", fmt.Sprintf("%s: %d, p50 latency", k, l.count()), l.quantile(50), "s", "", nil)
+			rep.add("mixed", fmt.Sprintf("%s: %d, p99 latency", k, l.count()), l.quantile(99), "s", "", nil)
+		}
+	}
 	rep.add("mixed", "non-2xx answers", float64(bad), "", "0", isZero)
 	rep.add("mixed", "connection errors", float64(failed), "", "0", isZero)
 	return nil
+}
+
+// kinds are the request kinds the mixed phase reports on, in table order.
+var kinds = []string{"POST /msgs/<user>", "POST /fllws/<user>", "GET /msgs", "GET /msgs/<user>", "GET /fllws/<user>", "GET /latest"}
+
+// requestKind classifies a request for the per-kind latencies (follow and
+// unfollow share one route and are one kind).
+func requestKind(method, rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return "other"
+	}
+	parts := strings.SplitN(strings.TrimPrefix(u.Path, "/"), "/", 2)
+	k := method + " /" + parts[0]
+	if len(parts) == 2 {
+		k += "/<user>"
+	}
+	return k
 }

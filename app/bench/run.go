@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	"strings"
 	"time"
 
@@ -173,12 +172,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 
 	rep := &report{Settings: map[string]string{
-		"rate": strconv.Itoa(opts.Rate) + "/s", "duration": opts.Duration.String(),
-		"seeded":  fmt.Sprintf("%d users, %d messages, %d follows", opts.Users, opts.Messages, opts.Follows),
-		"read":    fmt.Sprintf("%d workers for %s", opts.ReadWorkers, opts.ReadFor),
 		"machine": fmt.Sprintf("%d CPUs, load generator and server on the same machine", runtime.NumCPU()),
 		"server":  bin,
 	}}
+	if opts.has("mixed") || opts.has("read") {
+		rep.Settings["seeded"] = fmt.Sprintf("%d users, %d messages, %d follows", opts.Users, opts.Messages, opts.Follows)
+	}
+	if opts.has("mixed") {
+		rep.Settings["mixed"] = fmt.Sprintf("%d/s for %s (open model, keep-alive)", opts.Rate, opts.Duration)
+	}
+	if opts.has("read") {
+		rep.Settings["read"] = fmt.Sprintf("%d keep-alive workers for %s", opts.ReadWorkers, opts.ReadFor)
+	}
 	if opts.has("replay") {
 		path := opts.Scenario
 		if path == "" {
@@ -193,25 +198,36 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if err := seededDB(ctx, ui, opts, root, db); err != nil {
 			return fmt.Errorf("seed: %w", err)
 		}
-		srv, err := startServer(ctx, bin, db)
-		if err != nil {
-			return err
-		}
-		defer func() { _ = srv.stop() }()
+		// A server per phase, so each peak RSS belongs to its own load.
 		if opts.has("mixed") {
-			if err := mixedPhase(ctx, ui, opts, srv, rep); err != nil {
+			srv, err := startServer(ctx, bin, db)
+			if err != nil {
+				return err
+			}
+			err = mixedPhase(ctx, ui, opts, srv, rep)
+			rep.add("mixed", "server peak RSS (VmHWM)", srv.peakRSS(), "B", "< 100 MB", ltBytes(100<<20))
+			rep.add("mixed", "server RssAnon at the end", srv.anonRSS(), "B", "", nil)
+			if serr := srv.stop(); err == nil {
+				err = serr
+			}
+			if err != nil {
 				return fmt.Errorf("mixed: %w", err)
 			}
-			rep.add("mixed", "server peak RSS (VmHWM)", srv.peakRSS(), "B", "< 100 MB", ltBytes(100<<20))
 		}
 		if opts.has("read") {
-			if err := readPhase(ctx, ui, opts, srv, rep); err != nil {
+			srv, err := startServer(ctx, bin, db)
+			if err != nil {
+				return err
+			}
+			err = readPhase(ctx, ui, opts, srv, rep)
+			rep.add("read", "server peak RSS (VmHWM)", srv.peakRSS(), "B", "< 100 MB", ltBytes(100<<20))
+			rep.add("read", "server RssAnon at the end", srv.anonRSS(), "B", "", nil)
+			if serr := srv.stop(); err == nil {
+				err = serr
+			}
+			if err != nil {
 				return fmt.Errorf("read: %w", err)
 			}
-			rep.add("read", "server peak RSS (VmHWM)", srv.peakRSS(), "B", "< 100 MB", ltBytes(100<<20))
-		}
-		if err := srv.stop(); err != nil {
-			return err
 		}
 	}
 	if opts.JSON {

@@ -145,14 +145,22 @@ func (s *server) stop() error {
 }
 
 // peakRSS returns the server's peak resident set size in bytes (VmHWM in
-// /proc/PID/status), or -1 when it cannot be read.
-func (s *server) peakRSS() float64 {
+// /proc/PID/status), or -1 when it cannot be read. It counts the pages of
+// the database file that SQLite has memory-mapped and touched.
+func (s *server) peakRSS() float64 { return s.procStatus("VmHWM:") }
+
+// anonRSS returns the server's current anonymous resident memory (RssAnon:
+// heap and stacks, without mapped files), or -1.
+func (s *server) anonRSS() float64 { return s.procStatus("RssAnon:") }
+
+// procStatus reads a "kB" field of /proc/PID/status in bytes.
+func (s *server) procStatus(field string) float64 {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
 	if err != nil {
 		return -1
 	}
 	for _, line := range strings.Split(string(b), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+		if rest, ok := strings.CutPrefix(line, field); ok {
 			f := strings.Fields(rest) // "12345 kB"
 			if len(f) == 2 && f[1] == "kB" {
 				if kb, err := strconv.ParseFloat(f[0], 64); err == nil {

@@ -74,9 +74,17 @@ func (s sessions) save(w http.ResponseWriter, r *http.Request, sess *session) {
 	sess.dirty = false
 }
 
-// flash queues a message for the next page rendered.
+// maxFlashes bounds the queued flashes, so that a client that never
+// renders a page cannot grow the cookie past what browsers keep (4 KiB).
+const maxFlashes = 8
+
+// flash queues a message for the next page rendered, dropping the oldest
+// beyond maxFlashes.
 func (sess *session) flash(msg string) {
 	sess.Flashes = append(sess.Flashes, msg)
+	if n := len(sess.Flashes); n > maxFlashes {
+		sess.Flashes = sess.Flashes[n-maxFlashes:]
+	}
 	sess.dirty = true
 }
 

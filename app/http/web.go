@@ -160,7 +160,9 @@ type page struct {
 func (w *web) render(c *gin.Context, st *reqState, status int, name string, p *page) {
 	p.User = st.user
 	p.Flashes = st.sess.takeFlashes()
-	if name != "error" {
+	// Only pages with a form get a token, so that merely reading the
+	// timelines sets no cookie.
+	if name == "login" || name == "register" || p.Kind == "home" {
 		p.CSRF = st.sess.csrfToken()
 	}
 	var buf bytes.Buffer

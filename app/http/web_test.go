@@ -512,6 +512,35 @@ func TestWebSessionCookieAttributes(t *testing.T) {
 	}
 }
 
+func TestWebCookies(t *testing.T) {
+	base := newWebServer(t)
+	t.Run("reading sets no cookie", func(t *testing.T) {
+		for _, path := range []string{"/public", "/nobody"} {
+			resp, err := http.Get(base + path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if ck := resp.Header.Values("Set-Cookie"); len(ck) != 0 {
+				t.Fatalf("GET %s set %q", path, ck)
+			}
+		}
+	})
+	t.Run("flashes are bounded", func(t *testing.T) {
+		c := newClient(t, base)
+		c.registerAndLogin("fan")
+		newClient(t, base).register("idol", "p", "p", "i@x")
+		for range 50 {
+			if p := c.getNoFollow("/idol/follow"); p.status != http.StatusFound {
+				t.Fatalf("status %d", p.status)
+			}
+		}
+		if f := flashes(c.get("/public")); len(f) != 8 || f[7] != "You are now following &#34;idol&#34;" {
+			t.Fatalf("flashes %q", f)
+		}
+	})
+}
+
 func TestWebStaticAndErrors(t *testing.T) {
 	h, _ := newHandler(t)
 	w := serve(t, h, req{target: "/static/style.css"})

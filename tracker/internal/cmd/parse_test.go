@@ -157,6 +157,8 @@ func TestUsageErrors(t *testing.T) {
 		{"snapshot docker bad/env", `invalid environment name "bad/env"`},
 		{"fingerprint", `expects one PATH`},
 		{"ls flows --no-such-flag", `unknown flag: --no-such-flag`},
+		{"ls flows --org a --host localhost:8080", `--host: invalid host "localhost:8080"`},
+		{"status --host", `flag needs an argument: --host`},
 		{"snapshot docker env --every soon", `invalid argument "soon"`},
 	}
 	for _, tt := range tests {

@@ -86,7 +86,11 @@ func (o *RootOptions) Client(f *Factory) (*client.Client, error) {
 	if f.HTTPClient != nil {
 		opts = append(opts, client.WithHTTPClient(f.HTTPClient))
 	}
-	return client.New(o.Host, o.Org, o.APIToken, opts...)
+	c, err := client.New(o.Host, o.Org, o.APIToken, opts...)
+	if err != nil {
+		return nil, &UsageError{Err: fmt.Errorf("--host: %w", err)}
+	}
+	return c, nil
 }
 
 // WriteClient is Client for commands that change data: they need a token

@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -73,7 +74,7 @@ func (s *srv) attestArtifact(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(createdOr(created), api.FromArtifactView(v, ""))
+	c.JSON(createdOr(created), api.FromArtifactView(v, htmlURL(c, org, v.Artifact)))
 }
 
 func (s *srv) getArtifact(c *gin.Context) {
@@ -88,7 +89,7 @@ func (s *srv) getArtifact(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, api.FromArtifactView(v, ""))
+	c.JSON(http.StatusOK, api.FromArtifactView(v, htmlURL(c, org, v.Artifact)))
 }
 
 func (s *srv) getArtifactsByCommit(c *gin.Context) {
@@ -110,7 +111,7 @@ func (s *srv) getArtifactsByCommit(c *gin.Context) {
 			s.fail(c, err)
 			return
 		}
-		out = append(out, api.FromArtifactView(v, ""))
+		out = append(out, api.FromArtifactView(v, htmlURL(c, org, v.Artifact)))
 	}
 	c.JSON(http.StatusOK, out)
 }
@@ -137,8 +138,18 @@ func (s *srv) listArtifacts(c *gin.Context) {
 	}
 	out := []api.Artifact{}
 	for _, a := range arts {
-		out = append(out, api.FromArtifact(a, ""))
+		out = append(out, api.FromArtifact(a, htmlURL(c, org, a)))
 	}
 	setTotal(c, total)
 	c.JSON(http.StatusOK, out)
+}
+
+// htmlURL is the web UI's page of an artifact on the host the client used.
+func htmlURL(c *gin.Context, org string, a model.Artifact) string {
+	scheme := "http"
+	if c.Request.TLS != nil || c.GetHeader("X-Forwarded-Proto") == "https" {
+		scheme = "https"
+	}
+	u := url.URL{Scheme: scheme, Host: c.Request.Host, Path: "/ui/" + org + "/flows/" + a.Flow + "/artifacts/" + a.Fingerprint}
+	return u.String()
 }

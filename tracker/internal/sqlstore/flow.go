@@ -92,6 +92,7 @@ func (db *DB) PutFlow(ctx context.Context, org string, f model.Flow) (model.Flow
 	tpl, _ := json.Marshal(f.Template)
 	created := false
 	err := db.withTxInvalidate(ctx, func(tx *sql.Tx) error {
+		created = false // a retried attempt starts afresh
 		orgID, err := db.orgID(ctx, tx, org)
 		if err != nil {
 			return err
@@ -104,10 +105,7 @@ func (db *DB) PutFlow(ctx context.Context, org string, f model.Flow) (model.Flow
 			f.CreatedAt = nowOr(f.CreatedAt)
 			f.ID, err = db.insertID(ctx, tx, `INSERT INTO flows (org_id, name, description, visibility, template, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
 				orgID, f.Name, f.Description, f.Visibility, string(tpl), micro(f.CreatedAt))
-			if err != nil && db.D.IsUnique(err) {
-				return model.Errorf(model.ECONFLICT, "flow %s was created concurrently; retry", f.Name)
-			}
-			return err
+			return db.raced(err)
 		case err != nil:
 			return err
 		}
@@ -166,7 +164,7 @@ func (db *DB) ensureTrail(ctx context.Context, tx querier, org string, t *model.
 	t.CreatedAt = nowOr(t.CreatedAt)
 	t.ID, err = db.insertID(ctx, tx, `INSERT INTO trails (flow_id, name, description, git_commit, created_at) VALUES (?, ?, ?, ?, ?)`,
 		f.ID, t.Name, t.Description, t.GitCommit, micro(t.CreatedAt))
-	return err == nil, err
+	return err == nil, db.raced(err)
 }
 
 // FindTrail implements model.Store.
@@ -226,10 +224,7 @@ func (db *DB) PutArtifact(ctx context.Context, org string, a model.Artifact) (mo
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			orgID, f.ID, a.Fingerprint, a.Name, a.GitCommit, a.CommitURL, a.BuildURL, a.RepoURL, micro(a.CommitTime), a.Trail, model.Incomplete, micro(a.CreatedAt))
 		if err != nil {
-			if db.D.IsUnique(err) {
-				return model.Errorf(model.ECONFLICT, "artifact %s was recorded concurrently; retry", a.Fingerprint)
-			}
-			return fmt.Errorf("insert artifact: %w", err)
+			return fmt.Errorf("insert artifact: %w", db.raced(err))
 		}
 		created = true
 		return db.refreshArtifactState(ctx, tx, f.ID, f.Template, a.Fingerprint, a.Trail)

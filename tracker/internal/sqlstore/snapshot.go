@@ -73,6 +73,7 @@ func (db *DB) PutEnvironment(ctx context.Context, org string, e model.Environmen
 	}
 	created := false
 	err := db.withTx(ctx, func(tx *sql.Tx) error {
+		created = false // a retried attempt starts afresh
 		orgID, err := db.orgID(ctx, tx, org)
 		if err != nil {
 			return err
@@ -83,10 +84,7 @@ func (db *DB) PutEnvironment(ctx context.Context, org string, e model.Environmen
 			created = true
 			_, err = db.insertID(ctx, tx, `INSERT INTO environments (org_id, name, type, description, include_scaling, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
 				orgID, e.Name, e.Type, e.Description, e.IncludeScaling, micro(nowOr(e.CreatedAt)))
-			if err != nil && db.D.IsUnique(err) {
-				return model.Errorf(model.ECONFLICT, "environment %s was created concurrently; retry", e.Name)
-			}
-			return err
+			return db.raced(err)
 		}
 		if err != nil {
 			return err

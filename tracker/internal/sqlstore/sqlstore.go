@@ -184,8 +184,37 @@ type querier interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 }
 
-// withTx runs fn in a write transaction, rolling back on error.
+// errRace marks a unique violation from a concurrent insert of the same
+// record: the transaction is retried, and the retry finds the record.
+type errRace struct{ err error }
+
+func (e errRace) Error() string { return "concurrent insert: " + e.err.Error() }
+func (e errRace) Unwrap() error { return e.err }
+
+// raced wraps err as errRace when it is a unique violation.
+func (db *DB) raced(err error) error {
+	if err != nil && db.D.IsUnique(err) {
+		return errRace{err}
+	}
+	return err
+}
+
+// withTx runs fn in a write transaction, rolling back on error, and
+// retries it a few times when it lost an insert race (PostgreSQL; SQLite's
+// single writer cannot race).
 func (db *DB) withTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	var err error
+	for attempt := 0; attempt < 4; attempt++ {
+		err = db.tryTx(ctx, fn)
+		var race errRace
+		if !errors.As(err, &race) {
+			return err
+		}
+	}
+	return model.Errorf(model.ECONFLICT, "too many concurrent writes of the same record; retry (%v)", err)
+}
+
+func (db *DB) tryTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := db.W.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)

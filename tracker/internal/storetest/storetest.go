@@ -43,6 +43,7 @@ func Run(t *testing.T, open Opener) {
 		{"Story", testStory},
 		{"ConcurrentReports", testConcurrentReports},
 		{"ScalingOff", testScalingOff},
+		{"ConcurrentIdempotentWrites", testConcurrentIdempotent},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -575,5 +576,50 @@ func testScalingOff(t *testing.T, s model.Store) {
 	r = report(t, s, "lab", T0.Add(2*time.Minute), running("v1", 3, 1), running("v2", 1, 5))
 	if !r.Created || r.Index != 2 || len(r.Events) != 1 {
 		t.Fatalf("start with scaling off = %+v", r)
+	}
+}
+
+// testConcurrentIdempotent attests one artifact (and creates one flow and
+// one environment) from parallel writers: every writer succeeds and
+// exactly one of each is created.
+func testConcurrentIdempotent(t *testing.T, s model.Store) {
+	ctx := context.Background()
+	Seed(t, s)
+	const n = 8
+	var wg sync.WaitGroup
+	created := make([]int, 3)
+	var mu sync.Mutex
+	errs := make(chan error, 3*n)
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, c1, err := s.PutArtifact(ctx, "acme", artifact("same", "16d9990ad7f0b0e4c3a1b2c3d4e5f60718293a4b", T0))
+			errs <- err
+			_, c2, err := s.PutFlow(ctx, "acme", model.Flow{Name: "parallel"})
+			errs <- err
+			_, c3, err := s.PutEnvironment(ctx, "acme", model.Environment{Name: "parallel", Type: "docker"})
+			errs <- err
+			mu.Lock()
+			for k, c := range []bool{c1, c2, c3} {
+				if c {
+					created[k]++
+				}
+			}
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		must(t, err)
+	}
+	if fmt.Sprint(created) != "[1 1 1]" {
+		t.Fatalf("created counts (artifact, flow, environment) = %v, want one each", created)
+	}
+	_, total, err := s.ListArtifacts(ctx, "acme", model.ArtifactFilter{Flow: "runner"})
+	must(t, err)
+	if total != 1 {
+		t.Fatalf("%d artifacts", total)
 	}
 }

@@ -227,7 +227,7 @@ func (h *handler) fillMetrics(ctx context.Context, o orgReq, f model.Flow, days 
 	if err != nil {
 		return err
 	}
-	v.Charts = append(v.Charts, titledChart{Title: "Lead time from commit to running (hours)", SVG: chart.LineChart(lead)})
+	v.Charts = append(v.Charts, titledChart{Title: "Lead time from commit to running (" + lead.Unit + ")", SVG: chart.LineChart(lead)})
 	return nil
 }
 
@@ -288,7 +288,7 @@ func (h *handler) leadTimes(ctx context.Context, org, flow string, envs []string
 			break
 		}
 	}
-	out := chart.Lines{Title: "Lead time", Unit: "hours"}
+	out := chart.Lines{Title: "Lead time"}
 	for _, env := range envs {
 		first := map[string]time.Time{}
 		err := h.eachEvent(ctx, org, model.EventFilter{Environment: env, Since: from}, func(e model.Event) {
@@ -312,14 +312,42 @@ func (h *handler) leadTimes(ctx context.Context, org, flow string, envs []string
 			if start.IsZero() {
 				start = a.CreatedAt
 			}
-			if at.After(start) {
-				line.Points = append(line.Points, chart.Point{T: at, V: at.Sub(start).Hours()})
+			if !at.Before(start) {
+				line.Points = append(line.Points, chart.Point{T: at, V: at.Sub(start).Seconds()})
 			}
 		}
 		sort.Slice(line.Points, func(i, j int) bool { return line.Points[i].T.Before(line.Points[j].T) })
 		out.Lines = append(out.Lines, line)
 	}
+	scaleLeadTimes(&out)
 	return out, nil
+}
+
+// scaleLeadTimes converts lead times from seconds to the unit that suits
+// the longest: a pipeline that deploys within minutes should not be drawn
+// as fractions of an hour.
+func scaleLeadTimes(l *chart.Lines) {
+	longest := 0.0
+	for _, ln := range l.Lines {
+		for _, p := range ln.Points {
+			longest = math.Max(longest, p.V)
+		}
+	}
+	unit, div := "seconds", 1.0
+	switch {
+	case longest >= 2*24*3600:
+		unit, div = "days", 24*3600
+	case longest >= 2*3600:
+		unit, div = "hours", 3600
+	case longest >= 2*60:
+		unit, div = "minutes", 60
+	}
+	l.Unit = unit
+	for i := range l.Lines {
+		for j := range l.Lines[i].Points {
+			l.Lines[i].Points[j].V /= div
+		}
+	}
 }
 
 // eventPage is the page size for walking an environment's events.

@@ -4,6 +4,8 @@ import (
 	"math"
 	"testing"
 	"time"
+
+	"github.com/minitwit-cd/kit/tracker/web/chart"
 )
 
 func TestAgo(t *testing.T) {
@@ -72,5 +74,28 @@ func TestSafeNext(t *testing.T) {
 		if got := safeNext("acme", in); got != want {
 			t.Errorf("safeNext(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+func TestScaleLeadTimes(t *testing.T) {
+	tests := []struct {
+		longest float64 // seconds
+		unit    string
+		scaled  float64
+	}{
+		{0, "seconds", 0},
+		{90, "seconds", 90},
+		{600, "minutes", 10},
+		{5 * 3600, "hours", 5},
+		{3 * 24 * 3600, "days", 3},
+	}
+	for _, tc := range tests {
+		t.Run(tc.unit, func(t *testing.T) {
+			l := chart.Lines{Lines: []chart.Line{{Label: "env", Points: []chart.Point{{V: tc.longest}}}}}
+			scaleLeadTimes(&l)
+			if l.Unit != tc.unit || math.Abs(l.Lines[0].Points[0].V-tc.scaled) > 1e-9 {
+				t.Fatalf("%v s → %v %s, want %v %s", tc.longest, l.Lines[0].Points[0].V, l.Unit, tc.scaled, tc.unit)
+			}
+		})
 	}
 }

@@ -112,7 +112,7 @@ func TestFlowPage(t *testing.T) {
 	if got := count(body, `class="point"`); got != 3 {
 		t.Errorf("got %d lead-time points, want 3", got)
 	}
-	assertContains(t, body, `data-series="aws-beta" data-points="1"`, `data-series="aws-prod" data-points="2"`)
+	assertContains(t, body, `data-series="aws-beta" data-points="1"`, `data-series="aws-prod" data-points="2"`, "Lead time from commit to running (hours)")
 }
 
 func TestFlowPageWithoutDeployments(t *testing.T) {

@@ -84,7 +84,8 @@ func empty(class, title, msg string) template.HTML {
 // niceMax rounds a maximum up to 1, 2 or 5 times a power of ten so the y
 // axis has round tick labels; it also returns the tick step.
 func niceMax(v float64, integer bool) (max, step float64) {
-	if v <= 0 || math.IsNaN(v) || math.IsInf(v, 0) {
+	// Below a millionth there is nothing worth an axis: show 0 to 1.
+	if v <= 1e-6 || math.IsNaN(v) || math.IsInf(v, 0) {
 		return 1, 1
 	}
 	raw := v / 5
@@ -102,16 +103,42 @@ func niceMax(v float64, integer bool) (max, step float64) {
 	return max, step
 }
 
-// yAxis draws horizontal grid lines and their labels from 0 to max.
+// yAxis draws horizontal grid lines and their labels from 0 to max. Tick
+// values are computed as multiples of step (not by repeated addition, which
+// drifts) and printed with just the decimals the step needs.
 func (w *svgWriter) yAxis(max, step float64, plotH int, unit string) {
-	for v := 0.0; v <= max+step/1000; v += step {
+	decimals := stepDecimals(step)
+	n := int(math.Round(max / step))
+	for i := 0; i <= n; i++ {
+		v := float64(i) * step
 		y := float64(marginTop) + float64(plotH)*(1-v/max)
 		w.printf(`<line class="grid" x1="%d" x2="%d" y1="%s" y2="%s" stroke="#e2e8f0"/>`, marginLeft, width-marginRight, num(y), num(y))
-		w.printf(`<text x="%d" y="%s" text-anchor="end" font-size="11" fill="#475569">%s</text>`, marginLeft-6, num(y+4), esc(formatValue(v)))
+		w.printf(`<text x="%d" y="%s" text-anchor="end" font-size="11" fill="#475569">%s</text>`, marginLeft-6, num(y+4), esc(tickLabel(v, decimals)))
 	}
 	if unit != "" {
 		w.printf(`<text x="4" y="12" font-size="11" fill="#475569">%s</text>`, esc(unit))
 	}
+}
+
+// stepDecimals is how many decimals print a multiple of step exactly
+// (0 for 5, 1 for 0.5, 2 for 0.25).
+func stepDecimals(step float64) int {
+	for d := 0; d < 12; d++ {
+		scaled := step * math.Pow(10, float64(d))
+		if math.Abs(scaled-math.Round(scaled)) < 1e-9*math.Max(1, scaled) {
+			return d
+		}
+	}
+	return 12
+}
+
+// tickLabel prints v with at most decimals decimals and no trailing zeros.
+func tickLabel(v float64, decimals int) string {
+	s := strconv.FormatFloat(v, 'f', decimals, 64)
+	if strings.Contains(s, ".") {
+		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	}
+	return s
 }
 
 func formatValue(v float64) string {

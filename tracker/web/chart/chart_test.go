@@ -306,6 +306,35 @@ func TestLineChart(t *testing.T) {
 	}
 }
 
+// TestAxisLabelsAreRound checks tick labels for tiny, fractional and large
+// maxima: each is a short round number, never float noise.
+func TestAxisLabelsAreRound(t *testing.T) {
+	tests := []struct {
+		max  float64
+		want string
+	}{
+		{0.0003, "0,0.0001,0.0002,0.0003"},
+		{0.7, "0,0.2,0.4,0.6,0.8"},
+		{2, "0,0.5,1,1.5,2"},
+		{42, "0,10,20,30,40,50"},
+		{1e-9, "0,1"},
+	}
+	for _, tc := range tests {
+		t.Run(fmt.Sprint(tc.max), func(t *testing.T) {
+			els := parseSVG(t, LineChart(Lines{Lines: []Line{{Label: "x", Points: []Point{{T: t0, V: tc.max}}}}}))
+			var labels []string
+			for _, e := range els {
+				if e.name == "text" && e.attrs["text-anchor"] == "end" {
+					labels = append(labels, e.text)
+				}
+			}
+			if got := strings.Join(labels, ","); got != tc.want {
+				t.Fatalf("labels %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
 func TestNiceMax(t *testing.T) {
 	tests := []struct {
 		in       float64

@@ -7,6 +7,8 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -130,6 +132,31 @@ func BenchmarkPublicPage(b *testing.B) {
 		h.ServeHTTP(w, r)
 		lat = append(lat, time.Since(start))
 		if w.Code != 200 {
+			b.Fatalf("status %d", w.Code)
+		}
+	}
+	reportLatency(b, lat)
+}
+
+// BenchmarkPostMsg is the simulator's tweet, POST /msgs/<user>?latest=N,
+// through the handler on a fresh database: two write transactions (latest
+// and the message) and a look-up.
+func BenchmarkPostMsg(b *testing.B) {
+	h, _ := newHandler(b)
+	registerUser(b, h, "Roger Histand")
+	lat := make([]time.Duration, 0, b.N)
+	i := 0
+	b.ReportAllocs()
+	for b.Loop() {
+		i++
+		r := httptest.NewRequest("POST", "/msgs/Roger%20Histand?latest="+strconv.Itoa(i), strings.NewReader(`{"content":"From hour to hour yesterday I saw my white face of it?"}`))
+		r.Header.Set("Authorization", simAuth)
+		r.Header.Set("Content-Type", "application/json")
+		w := httptest.NewRecorder()
+		start := time.Now()
+		h.ServeHTTP(w, r)
+		lat = append(lat, time.Since(start))
+		if w.Code != http.StatusNoContent {
 			b.Fatalf("status %d", w.Code)
 		}
 	}

@@ -141,6 +141,7 @@ func mixedPhase(ctx context.Context, u *ui, opts options, srv *server, rep *repo
 	b := u.bar(expected, fmt.Sprintf("mixed traffic at %d/s for %s", opts.Rate, opts.Duration))
 	lat := newLatencies()
 	byKind := map[string]*latencies{}
+	ch := newCharts(opts.HTML, "mixed", srv.url)
 	var failed, bad int64
 	var first, last time.Time
 	stop := context.AfterFunc(ctx, func() { atk.Stop() })
@@ -158,6 +159,7 @@ func mixedPhase(ctx context.Context, u *ui, opts options, srv *server, rep *repo
 			byKind[k] = newLatencies()
 		}
 		byKind[k].record(res.Latency)
+		ch.add(chartNames[k], res.Timestamp, res.Latency, int(res.Code), res.Code >= 200 && res.Code < 300)
 		switch {
 		case res.Code == 0:
 			failed++
@@ -189,6 +191,11 @@ func mixedPhase(ctx context.Context, u *ui, opts options, srv *server, rep *repo
 			rep.add("mixed", fmt.Sprintf("%s: %d, p99 latency", k, l.count()), l.quantile(99), "s", "", nil)
 		}
 	}
+	if p, err := ch.write(); err != nil {
+		return err
+	} else if p != "" {
+		u.logf("charts: %s", p)
+	}
 	rep.add("mixed", "non-2xx answers", float64(bad), "", "0", isZero)
 	rep.add("mixed", "connection errors", float64(failed), "", "0", isZero)
 	return nil
@@ -196,6 +203,13 @@ func mixedPhase(ctx context.Context, u *ui, opts options, srv *server, rep *repo
 
 // kinds are the request kinds the mixed phase reports on, in table order.
 var kinds = []string{"POST /msgs/<user>", "POST /fllws/<user>", "GET /msgs", "GET /msgs/<user>", "GET /fllws/<user>", "GET /latest"}
+
+// chartNames are the kinds as the charts' tables spell them (a name there
+// is letters, digits, '-' and '_').
+var chartNames = map[string]string{
+	"POST /msgs/<user>": "tweet", "POST /fllws/<user>": "follow-unfollow", "GET /msgs": "get-msgs",
+	"GET /msgs/<user>": "get-msgs-user", "GET /fllws/<user>": "get-fllws-user", "GET /latest": "get-latest",
+}
 
 // requestKind classifies a request for the per-kind latencies (follow and
 // unfollow share one route and are one kind).

@@ -35,6 +35,7 @@ func readPhase(ctx context.Context, u *ui, opts options, srv *server, rep *repor
 	stop := context.AfterFunc(ctx, func() { atk.Stop() })
 	defer stop()
 	lat := newLatencies()
+	ch := newCharts(opts.HTML, "read", srv.url)
 	var bad int64
 	start := time.Now()
 	tick := time.NewTicker(time.Second)
@@ -48,6 +49,7 @@ loop:
 				break loop
 			}
 			lat.record(res.Latency)
+			ch.add("get-msgs", res.Timestamp, res.Latency, int(res.Code), res.Code == http.StatusOK)
 			if res.Code != http.StatusOK {
 				bad++
 			}
@@ -62,6 +64,11 @@ loop:
 	}
 	if err := srv.alive(); err != nil {
 		return err
+	}
+	if p, err := ch.write(); err != nil {
+		return err
+	} else if p != "" {
+		u.logf("charts: %s", p)
 	}
 	rep.add("read", "requests", float64(lat.count()), "", "", nil)
 	rep.add("read", "throughput", float64(lat.count())/elapsed.Seconds(), "/s", ">= 5000/s", atLeast(5000))

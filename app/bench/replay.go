@@ -16,7 +16,7 @@ import (
 // replayPhase replays the scenario file sequentially against a fresh
 // database, like the course's simulator without its pauses: one action at a
 // time, a new connection for each (Connection: close).
-func replayPhase(ctx context.Context, u *ui, bin, db, path string, rep *report) error {
+func replayPhase(ctx context.Context, u *ui, bin, db, path, htmlDir string, rep *report) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return fmt.Errorf("open scenario: %w", err)
@@ -43,6 +43,7 @@ func replayPhase(ctx context.Context, u *ui, bin, db, path string, rep *report) 
 	for _, c := range scenario.Commands {
 		byCommand[c] = newLatencies()
 	}
+	ch := newCharts(htmlDir, "replay", srv.url)
 	r := scenario.NewReader(f)
 	b := u.bar(total, fmt.Sprintf("replay %s (sequential, Connection: close)", path))
 	var unexpected, failed int64
@@ -74,6 +75,7 @@ func replayPhase(ctx context.Context, u *ui, bin, db, path string, rep *report) 
 			failed++
 			lat.record(time.Since(t0))
 			byCommand[a.Command].record(time.Since(t0))
+			ch.add(a.Command.String(), t0, time.Since(t0), 0, false)
 			if err := srv.alive(); err != nil {
 				return err
 			}
@@ -84,9 +86,11 @@ func replayPhase(ctx context.Context, u *ui, bin, db, path string, rep *report) 
 		d := time.Since(t0)
 		lat.record(d)
 		byCommand[a.Command].record(d)
-		if !a.Command.Accepts(resp.StatusCode) {
+		accepted := a.Command.Accepts(resp.StatusCode)
+		if !accepted {
 			unexpected++
 		}
+		ch.add(a.Command.String(), t0, d, resp.StatusCode, accepted)
 		b.set(int64(r.Line()))
 	}
 	elapsed := time.Since(start)
@@ -102,6 +106,11 @@ func replayPhase(ctx context.Context, u *ui, bin, db, path string, rep *report) 
 	rep.add("replay", "unexpected statuses", float64(unexpected), "", "0", isZero)
 	rep.add("replay", "connection errors", float64(failed), "", "0", isZero)
 	rep.add("replay", "server peak RSS (VmHWM)", srv.peakRSS(), "B", "", nil)
+	if p, err := ch.write(); err != nil {
+		return err
+	} else if p != "" {
+		u.logf("charts: %s", p)
+	}
 	return srv.stop()
 }
 

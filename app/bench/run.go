@@ -31,6 +31,7 @@ type options struct {
 	ReadFor     time.Duration
 	ReadWorkers int
 	JSON        bool
+	HTML        string
 	Progress    string
 }
 
@@ -51,6 +52,7 @@ func newFlagSet(opts *options, stderr io.Writer) *flag.FlagSet {
 	fs.DurationVar(&opts.ReadFor, "read-duration", 15*time.Second, "read phase: how long to send")
 	fs.IntVar(&opts.ReadWorkers, "read-workers", 4, "read phase: concurrent keep-alive clients")
 	fs.BoolVar(&opts.JSON, "json", false, "print the results as JSON instead of a table")
+	fs.StringVar(&opts.HTML, "html", "", "directory for one self-contained HTML page of charts per phase (empty: none)")
 	fs.StringVar(&opts.Progress, "progress", "auto", "progress bars on stderr: auto (on a terminal), always, never")
 	return fs
 }
@@ -189,7 +191,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if path == "" {
 			path = filepath.Join(root, "..", "shared", "data", "minitwit_scenario.tsv")
 		}
-		if err := replayPhase(ctx, ui, bin, filepath.Join(work, "replay.db"), path, rep); err != nil {
+		if err := replayPhase(ctx, ui, bin, filepath.Join(work, "replay.db"), path, opts.HTML, rep); err != nil {
 			return fmt.Errorf("replay: %w", err)
 		}
 	}

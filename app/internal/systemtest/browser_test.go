@@ -228,7 +228,7 @@ func saveScreenshot(t *testing.T, b *browser) {
 	} else if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	p := filepath.Join(dir, "timeline.png")
+	p := filepath.Join(dir, "minitwit-timeline.png")
 	if err := os.WriteFile(p, shot, 0o644); err != nil {
 		t.Fatal(err)
 	}

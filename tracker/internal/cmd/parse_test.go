@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"reflect"
@@ -112,13 +113,30 @@ func TestParseGetFlowMetrics(t *testing.T) {
 }
 
 func TestGlobalFlagsFromEnvironment(t *testing.T) {
-	f := testFactory(map[string]string{"TRACKER_HOST": "http://tracker:9000", "TRACKER_ORG": "acme", "TRACKER_API_TOKEN": "tok"})
+	f := testFactory(map[string]string{"TRACKER_HOST": "http://tracker:9000", "TRACKER_ORG": "acme", "TRACKER_API_TOKEN": "s3cr3t-value"})
 	root := NewCmdRoot(f)
 	host, _ := root.PersistentFlags().GetString("host")
 	org, _ := root.PersistentFlags().GetString("org")
-	token, _ := root.PersistentFlags().GetString("api-token")
-	if host != "http://tracker:9000" || org != "acme" || token != "tok" {
-		t.Errorf("from env: host=%s org=%s token=%s", host, org, token)
+	if host != "http://tracker:9000" || org != "acme" {
+		t.Errorf("from env: host=%s org=%s", host, org)
+	}
+	// The token comes from the environment when the flag is not given, and
+	// --help never shows it.
+	var help strings.Builder
+	root.SetOut(&help)
+	root.SetArgs([]string{"--help"})
+	if err := root.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(help.String(), "s3cr3t-value") {
+		t.Errorf("--help shows the token from TRACKER_API_TOKEN:\n%s", help.String())
+	}
+	f.IO.ErrOut.(*bytes.Buffer).Reset()
+	if code := Main(t.Context(), f, []string{"create", "flow", "x", "--dry-run"}); code != 0 {
+		t.Fatalf("dry run: %d %s", code, f.IO.ErrOut)
+	}
+	if code := Main(t.Context(), f, []string{"create", "flow", "x", "--host", "http://127.0.0.1:1"}); code != ExitUnreachable {
+		t.Errorf("with the env token a write is attempted: exit %d, want unreachable (%s)", code, f.IO.ErrOut)
 	}
 	root = NewCmdRoot(testFactory(nil))
 	if host, _ := root.PersistentFlags().GetString("host"); host != DefaultHost {

@@ -118,6 +118,15 @@ func NewCmdRoot(f *Factory) *cobra.Command {
 evidence, its deployments and what actually runs in each environment over
 time. It is a self-hosted server (tracker serve) and this command line,
 which speaks the /api/v2 subset of Kosli's API.`,
+		Example: `  tracker serve --db tracker.db &
+  export TRACKER_ORG=cyber-dojo TRACKER_API_TOKEN=$(tracker admin create-org cyber-dojo --db tracker.db)
+  tracker create flow runner --visibility public --template branch-coverage
+  tracker create environment aws-prod --type docker
+  tracker attest artifact cyberdojo/runner:16d9990 --artifact-type docker --flow runner --commit 16d9990…
+  tracker snapshot docker aws-prod --every 60s
+  tracker get artifact runner:16d9990
+  tracker get snapshot aws-prod#65
+  tracker diff snapshots aws-prod#64 aws-prod#65`,
 		Version:       buildinfo.Get().String(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
@@ -129,7 +138,15 @@ which speaks the /api/v2 subset of Kosli's API.`,
 	pf := root.PersistentFlags()
 	pf.StringVar(&o.Host, "host", env("TRACKER_HOST", DefaultHost), "tracker server URL (env TRACKER_HOST)")
 	pf.StringVar(&o.Org, "org", env("TRACKER_ORG", ""), "org name (env TRACKER_ORG)")
-	pf.StringVar(&o.APIToken, "api-token", env("TRACKER_API_TOKEN", ""), "the org's API token (env TRACKER_API_TOKEN)")
+	// The token's env value is read after parsing, not shown as the flag's
+	// default, so --help never prints a secret.
+	pf.StringVar(&o.APIToken, "api-token", "", "the org's API token (env TRACKER_API_TOKEN)")
+	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
+		if !cmd.Flags().Changed("api-token") {
+			o.APIToken = f.Getenv("TRACKER_API_TOKEN")
+		}
+		return nil
+	}
 	pf.DurationVar(&o.Timeout, "timeout", client.DefaultTimeout, "timeout of each request to the server")
 
 	root.AddCommand(

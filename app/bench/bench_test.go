@@ -7,6 +7,8 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -193,5 +195,39 @@ func TestReportTableAndJSON(t *testing.T) {
 	}
 	if format(-1, "B") != "n/a" || format(0.0004, "s") != "400 µs" || format(2.5, "s") != "2.50 s" {
 		t.Error("format")
+	}
+}
+
+func TestChartsPage(t *testing.T) {
+	none := newCharts("", "mixed", "http://127.0.0.1:1")
+	none.add("tweet", time.Now(), time.Millisecond, 204, true) // a no-op without --html
+	if p, err := none.write(); p != "" || err != nil {
+		t.Fatalf("charts without a dir wrote %q, %v", p, err)
+	}
+	dir := filepath.Join(t.TempDir(), "html")
+	c := newCharts(dir, "mixed", "http://127.0.0.1:1")
+	start := time.Now()
+	for i := range 50 {
+		c.add("tweet", start.Add(time.Duration(i)*10*time.Millisecond), time.Duration(i+1)*time.Millisecond, 204, true)
+	}
+	c.add("get-msgs", start, 400*time.Millisecond, 200, true) // late
+	c.add("get-msgs", start, time.Millisecond, 500, false)    // wrong status
+	c.add("get-msgs", start, time.Millisecond, 0, false)      // no answer
+	p, err := c.write()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := string(b)
+	for _, want := range []string{"<svg", "tweet", "get-msgs", "(mixed)"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("%s lacks %q", p, want)
+		}
+	}
+	if strings.Contains(page, "<script") || strings.Contains(page, "https://") {
+		t.Errorf("%s is not self-contained", p)
 	}
 }

@@ -108,7 +108,8 @@ type server struct {
 	cfg   Config
 	store minitwit.Store
 	log   *slog.Logger
-	// simAuth is the exact username and password the simulator must send.
+	// simUser and simPassword are the Basic-auth credentials the
+	// simulator must send, as bytes for constant-time comparison.
 	simUser, simPassword []byte
 	web                  *web
 }

@@ -396,9 +396,15 @@ func (w *web) postLogin(c *gin.Context) {
 	}
 	name, password := c.Request.PostForm.Get("username"), c.Request.PostForm.Get("password")
 	p := &page{Username: name}
-	u, err := w.store.UserByName(c.Request.Context(), name)
+	// A name no user can have is not worth a database round trip, and
+	// PostgreSQL would refuse a NUL or invalid UTF-8 in the query.
+	var u minitwit.User
+	err := checkText("username", name, MaxUsernameLen)
+	if err == nil {
+		u, err = w.store.UserByName(c.Request.Context(), name)
+	}
 	switch {
-	case minitwit.ErrorCode(err) == minitwit.ENOTFOUND:
+	case minitwit.ErrorCode(err) == minitwit.EINVALID || minitwit.ErrorCode(err) == minitwit.ENOTFOUND:
 		p.Error = errInvalidUser
 	case err != nil:
 		w.fail(c, st, fmt.Errorf("look up user %q: %w", name, err))

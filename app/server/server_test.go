@@ -186,6 +186,11 @@ func apiSuite(t *testing.T, base string) {
 		{name: "wrong field type", method: "POST", path: "/fllws/a", body: `{"follow":42}`, status: 400, wantErr: "must be a string"},
 		{name: "NUL in content", method: "POST", path: "/msgs/a", body: `{"content":"a\u0000b"}`, status: 400, wantErr: "NUL"},
 		{name: "10000-char username", method: "GET", path: "/msgs/" + strings.Repeat("x", 10000), status: 400, wantErr: "too long"},
+		{name: "NUL in path username", method: "GET", path: "/msgs/a%00b", status: 400, wantErr: "NUL"},
+		{name: "invalid UTF-8 in path username", method: "GET", path: "/fllws/%FF%FE", status: 400, wantErr: "UTF-8"},
+		{name: "NUL in registered name", method: "POST", path: "/register", body: `{"username":"a\u0000","email":"a@a","pwd":"p"}`, auth: "-", status: 400, wantErr: "NUL"},
+		{name: "NUL in follow target", method: "POST", path: "/fllws/a", body: `{"follow":"\u0000"}`, status: 400, wantErr: "NUL"},
+		{name: "invalid UTF-8 body", method: "POST", path: "/msgs/a", body: "{\"content\":\"\xff\"}", status: 400, wantErr: "UTF-8"},
 		{name: "latest non-integer ignored", method: "GET", path: "/msgs?latest=abc", status: 200, latest: 13},
 		{name: "final latest", method: "GET", path: "/latest", auth: "-", status: 200, want: `{"latest":13}`},
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/minitwit-cd/kit/app/server"
+	"github.com/minitwit-cd/kit/internal/testenv"
 )
 
 // webClient is a cookie-keeping client, like a `requests.Session` in the
@@ -162,4 +163,28 @@ func TestWebUICourseFlow(t *testing.T) {
 		// and can sign in to the web UI with the API password.
 		contains(t, w.login("Roger Histand", "pw"), "sign out [Roger Histand]", true)
 	})
+}
+
+// TestWebUIBadInputPostgres sends the web UI input that PostgreSQL refuses
+// to store or even compare (NUL, invalid UTF-8): a 4xx or the form's
+// error, never a 500.
+func TestWebUIBadInputPostgres(t *testing.T) {
+	srv, _ := start(t, server.Config{DB: testenv.PostgresURL(t)})
+	c := newWebClient(t, srv.Addr())
+	contains(t, c.register("ok", "p", "p", ""), "You were successfully registered", true)
+	contains(t, c.login("a\x00b", "p"), "Invalid username", true)
+	contains(t, c.login("\xff", "p"), "Invalid username", true)
+	if p := c.register("a\x00b", "p", "p", ""); p.status != 400 || !strings.Contains(p.body, "NUL") {
+		t.Fatalf("register NUL: %d", p.status)
+	}
+	if p := c.get("/a%00b"); p.status != 400 {
+		t.Fatalf("profile with NUL: %d", p.status)
+	}
+	c.login("ok", "p")
+	for _, text := range []string{"a\x00b", "\xff\xfe"} {
+		if p := c.post("/add_message", url.Values{"text": {text}}); p.status != 400 {
+			t.Fatalf("add_message %q: %d", text, p.status)
+		}
+	}
+	contains(t, c.post("/add_message", url.Values{"text": {"fine"}}), "Your message was recorded", true)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"html/template"
+	"math"
 	"net/http"
 	"sort"
 	"strconv"
@@ -238,7 +239,53 @@ func (h *handler) replicaSteps(ctx context.Context, o orgReq, env model.Environm
 			vals[len(vals)-1] += float64(n)
 		}
 	}
+	capBands(&steps, maxBands)
 	return steps, nil
+}
+
+// maxBands bounds the bands of the replicas chart: past a score of
+// artifacts neither colours nor the legend can be told apart.
+const maxBands = 16
+
+// capBands keeps the max-1 bands with the highest peak and sums the rest
+// into one grey band, preserving the order of the ones it keeps.
+func capBands(s *chart.Steps, max int) {
+	if len(s.Series) <= max {
+		return
+	}
+	peak := func(se chart.Series) float64 {
+		p := 0.0
+		for _, v := range se.Values {
+			p = math.Max(p, v)
+		}
+		return p
+	}
+	idx := make([]int, len(s.Series))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return peak(s.Series[idx[a]]) > peak(s.Series[idx[b]]) })
+	keep := map[int]bool{}
+	for _, i := range idx[:max-1] {
+		keep[i] = true
+	}
+	rest := chart.Series{Values: make([]float64, len(s.Times)), Color: "#cbd5e1"}
+	var kept []chart.Series
+	merged := 0
+	for i, se := range s.Series {
+		if keep[i] {
+			kept = append(kept, se)
+			continue
+		}
+		merged++
+		for j := range rest.Values {
+			if j < len(se.Values) {
+				rest.Values[j] += se.Values[j]
+			}
+		}
+	}
+	rest.Label = fmt.Sprintf("%d more artifacts", merged)
+	s.Series = append(kept, rest)
 }
 
 // seriesLabel names an artifact's band: its name and the commit it was

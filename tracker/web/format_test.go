@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"math"
 	"testing"
 	"time"
@@ -97,5 +98,29 @@ func TestScaleLeadTimes(t *testing.T) {
 				t.Fatalf("%v s → %v %s, want %v %s", tc.longest, l.Lines[0].Points[0].V, l.Unit, tc.scaled, tc.unit)
 			}
 		})
+	}
+}
+
+func TestCapBands(t *testing.T) {
+	s := chart.Steps{Times: make([]time.Time, 2)}
+	for i := range 20 {
+		// Band i peaks at i replicas; the four smallest are merged.
+		s.Series = append(s.Series, chart.Series{Label: fmt.Sprint("a", i), Values: []float64{float64(i), 1}})
+	}
+	capBands(&s, 17)
+	if len(s.Series) != 17 {
+		t.Fatalf("%d bands, want 17", len(s.Series))
+	}
+	if s.Series[0].Label != "a4" || s.Series[15].Label != "a19" {
+		t.Errorf("kept %q..%q, want a4..a19 in their order", s.Series[0].Label, s.Series[15].Label)
+	}
+	last := s.Series[16]
+	if last.Label != "4 more artifacts" || last.Values[0] != 0+1+2+3 || last.Values[1] != 4 {
+		t.Errorf("merged band %+v, want 4 more artifacts with 6 then 4", last)
+	}
+	small := chart.Steps{Series: []chart.Series{{Label: "x"}}}
+	capBands(&small, 16)
+	if len(small.Series) != 1 {
+		t.Errorf("a small chart was changed")
 	}
 }

@@ -153,6 +153,7 @@ func formatValue(v float64) string {
 func timeTicks(from, to time.Time) ([]time.Time, string) {
 	span := to.Sub(from)
 	steps := []time.Duration{
+		time.Second, 5 * time.Second, 15 * time.Second, 30 * time.Second,
 		time.Minute, 5 * time.Minute, 15 * time.Minute, 30 * time.Minute,
 		time.Hour, 3 * time.Hour, 6 * time.Hour, 12 * time.Hour,
 		24 * time.Hour, 2 * 24 * time.Hour, 7 * 24 * time.Hour, 14 * 24 * time.Hour,
@@ -167,6 +168,8 @@ func timeTicks(from, to time.Time) ([]time.Time, string) {
 	}
 	layout := "Jan 2"
 	switch {
+	case step < time.Minute:
+		layout = "15:04:05"
 	case step < 24*time.Hour && span < 24*time.Hour:
 		layout = "15:04"
 	case step < 24*time.Hour:
@@ -179,6 +182,10 @@ func timeTicks(from, to time.Time) ([]time.Time, string) {
 	}
 	for ; !t.After(to); t = t.Add(step) {
 		ticks = append(ticks, t)
+	}
+	if len(ticks) == 0 {
+		// A span under a second has no round instant: label its ends.
+		return []time.Time{from, to}, "15:04:05"
 	}
 	return ticks, layout
 }

@@ -335,6 +335,31 @@ func TestAxisLabelsAreRound(t *testing.T) {
 	}
 }
 
+func TestTimeTicks(t *testing.T) {
+	tests := []struct {
+		span   time.Duration
+		first  string
+		atMost int
+	}{
+		{200 * time.Millisecond, "12:00:00", 2},
+		{40 * time.Second, "12:00:00", 7},
+		{3 * time.Hour, "12:00", 7},
+		{3 * 24 * time.Hour, "Nov 2 12:00", 7},
+		{60 * 24 * time.Hour, "Nov 9", 7},
+	}
+	for _, tc := range tests {
+		t.Run(tc.span.String(), func(t *testing.T) {
+			ticks, layout := timeTicks(t0, t0.Add(tc.span))
+			if len(ticks) == 0 || len(ticks) > tc.atMost {
+				t.Fatalf("%d ticks, want 1..%d", len(ticks), tc.atMost)
+			}
+			if got := ticks[0].Format(layout); got != tc.first {
+				t.Errorf("first tick %q, want %q", got, tc.first)
+			}
+		})
+	}
+}
+
 func TestNiceMax(t *testing.T) {
 	tests := []struct {
 		in       float64

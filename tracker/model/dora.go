@@ -134,12 +134,14 @@ func FlowDORA(ctx context.Context, s Store, org, flow string, now time.Time, day
 		}
 	}
 	envSet := map[string]bool{}
+	depsBy := map[string][]Deployment{}
 	for _, d := range deps {
 		envSet[d.Environment] = true
+		depsBy[d.Environment] = append(depsBy[d.Environment], d)
 	}
 	var events []Event
-	for fp := range arts {
-		evs, _, err := s.ListEvents(ctx, org, EventFilter{Fingerprint: fp, Since: from, Page: Page{PerPage: 1000}})
+	for p := 1; ; p++ {
+		evs, total, err := s.ListEvents(ctx, org, EventFilter{Flow: flow, Type: EventStarted, Since: from, Page: Page{Page: p, PerPage: MaxPerPage}})
 		if err != nil {
 			return nil, fmt.Errorf("dora events: %w", err)
 		}
@@ -147,15 +149,22 @@ func FlowDORA(ctx context.Context, s Store, org, flow string, now time.Time, day
 			envSet[e.Environment] = true
 		}
 		events = append(events, evs...)
+		if len(evs) == 0 || p*MaxPerPage >= total {
+			break
+		}
 	}
 	envs := make([]string, 0, len(envSet))
 	for e := range envSet {
 		envs = append(envs, e)
 	}
 	sort.Strings(envs)
+	eventsBy := map[string][]Event{}
+	for _, e := range events {
+		eventsBy[e.Environment] = append(eventsBy[e.Environment], e)
+	}
 	out := []DORAMetrics{}
 	for _, env := range envs {
-		out = append(out, ComputeDORA(flow, env, from, now, deps, events, arts))
+		out = append(out, ComputeDORA(flow, env, from, now, depsBy[env], eventsBy[env], arts))
 	}
 	return out, nil
 }

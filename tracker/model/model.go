@@ -62,6 +62,9 @@ func HashToken(token string) string {
 // Clock returns the current time. Servers take one so tests can fix time.
 type Clock func() time.Time
 
+// MaxPerPage caps the size of one page of any list.
+const MaxPerPage = 10000
+
 // Page selects one page of a list, counting from 1.
 type Page struct {
 	Page    int
@@ -69,7 +72,7 @@ type Page struct {
 }
 
 // Normalize returns p with defaults (page 1, 20 per page) and the per-page
-// size capped at 1000.
+// size capped at MaxPerPage.
 func (p Page) Normalize() Page {
 	if p.Page < 1 {
 		p.Page = 1
@@ -77,8 +80,8 @@ func (p Page) Normalize() Page {
 	if p.PerPage < 1 {
 		p.PerPage = 20
 	}
-	if p.PerPage > 1000 {
-		p.PerPage = 1000
+	if p.PerPage > MaxPerPage {
+		p.PerPage = MaxPerPage
 	}
 	return p
 }

@@ -292,8 +292,12 @@ func (e Event) HistoryText() string {
 type EventFilter struct {
 	Environment string
 	Fingerprint string
-	Since       time.Time
-	Reverse     bool
+	// Flow keeps events of fingerprints recorded as artifacts of the flow.
+	Flow string
+	// Type keeps one event type (started, scaled, exited).
+	Type    string
+	Since   time.Time
+	Reverse bool
 	Page
 }
 

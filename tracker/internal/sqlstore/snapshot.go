@@ -486,6 +486,18 @@ func (db *DB) ListEvents(ctx context.Context, org string, fl model.EventFilter) 
 		where += ` AND ev.fingerprint = ?`
 		args = append(args, fl.Fingerprint)
 	}
+	if fl.Flow != "" {
+		f, _, err := db.findFlow(ctx, db.R, org, fl.Flow)
+		if err != nil {
+			return nil, 0, err
+		}
+		where += ` AND ev.fingerprint IN (SELECT fingerprint FROM artifacts WHERE flow_id = ?)`
+		args = append(args, f.ID)
+	}
+	if fl.Type != "" {
+		where += ` AND ev.type = ?`
+		args = append(args, fl.Type)
+	}
 	if !fl.Since.IsZero() {
 		where += ` AND ev.at >= ?`
 		args = append(args, micro(fl.Since))
@@ -498,8 +510,13 @@ func (db *DB) ListEvents(ctx context.Context, org string, fl model.EventFilter) 
 	if fl.Reverse {
 		order = `ev.at DESC, ev.idx DESC, ev.fingerprint DESC`
 	}
-	rows, err := db.R.QueryContext(ctx, db.q(`SELECT ev.id, e.name, ev.idx, ev.fingerprint, ev.name, ev.type, ev.was, ev.now, ev.at,
-		coalesce((SELECT f.name FROM artifacts a JOIN flows f ON f.id = a.flow_id WHERE a.org_id = ev.org_id AND a.fingerprint = ev.fingerprint ORDER BY a.created_at DESC LIMIT 1), '')
+	// The flow of each event's fingerprint: known when filtering by flow,
+	// else the org's most recent artifact with it.
+	flowCol := `coalesce((SELECT f.name FROM artifacts a JOIN flows f ON f.id = a.flow_id WHERE a.org_id = ev.org_id AND a.fingerprint = ev.fingerprint ORDER BY a.created_at DESC LIMIT 1), '')`
+	if fl.Flow != "" {
+		flowCol = `'` + strings.ReplaceAll(fl.Flow, "'", "''") + `'`
+	}
+	rows, err := db.R.QueryContext(ctx, db.q(`SELECT ev.id, e.name, ev.idx, ev.fingerprint, ev.name, ev.type, ev.was, ev.now, ev.at, `+flowCol+`
 		FROM events ev JOIN environments e ON e.id = ev.env_id WHERE `+where+` ORDER BY `+order+` LIMIT ? OFFSET ?`), append(args, p.PerPage, p.Offset())...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list events: %w", err)

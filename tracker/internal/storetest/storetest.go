@@ -505,6 +505,11 @@ func testStory(t *testing.T, s model.Store) {
 	if v.State != model.Compliant || len(v.Exited) != 1 || v.Exited[0].SnapshotIndex != 5 {
 		t.Fatalf("view = %+v", v)
 	}
+	started, total, err := s.ListEvents(ctx, "acme", model.EventFilter{Flow: "runner", Type: model.EventStarted})
+	must(t, err)
+	if total != 1 || started[0].Fingerprint != FP("new") || started[0].Flow != "runner" {
+		t.Fatalf("started events of flow runner = %+v (total %d)", started, total)
+	}
 	a, err := s.FindSnapshot(ctx, "acme", "aws-beta", model.SnapshotRef{Index: 2})
 	must(t, err)
 	b, err := s.FindSnapshot(ctx, "acme", "aws-beta", model.SnapshotRef{Index: 4})

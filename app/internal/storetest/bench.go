@@ -184,21 +184,23 @@ func userFollowing(b *testing.B, s minitwit.Store, users, n int) minitwit.User {
 // per iteration and reports messages per second.
 func BenchmarkSeed(b *testing.B, spec storage.SeedSpec, open func(b *testing.B) minitwit.Store) {
 	ctx := context.Background()
-	var total time.Duration
+	var total, cpu time.Duration
 	for b.Loop() {
 		b.StopTimer()
 		s := open(b)
 		b.StartTimer()
-		start := time.Now()
+		start, startCPU := time.Now(), processCPU()
 		if err := storage.Seed(ctx, s, spec, nil); err != nil {
 			b.Fatal(err)
 		}
 		total += time.Since(start)
+		cpu += processCPU() - startCPU
 		b.StopTimer()
 		s.Close()
 		b.StartTimer()
 	}
 	b.ReportMetric(float64(spec.Messages)*float64(b.N)/total.Seconds(), "msgs/s")
+	b.ReportMetric(cpu.Seconds()/float64(b.N), "cpu-s/op")
 }
 
 // cpuClock measures the CPU time this process spends (all threads, GC

@@ -1,0 +1,439 @@
+package cmd
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/minitwit-cd/kit/simulator/replay"
+	"github.com/minitwit-cd/kit/simulator/report"
+	"github.com/minitwit-cd/kit/simulator/scenario"
+)
+
+// RunOptions are the flags of `simulator run`.
+type RunOptions struct {
+	IO            IOStreams
+	Target        string
+	Scenario      string
+	Compat        bool
+	Max           bool
+	Speedup       float64
+	Concurrency   int
+	Timeout       time.Duration
+	KeepAlive     bool
+	keepAliveSet  bool
+	FromLatest    bool
+	Limit         int64
+	Verify        bool
+	VerifyUsers   int
+	Rate          float64
+	Duration      time.Duration
+	JSON          string
+	Errors        string
+	HTML          string
+	MaxErrors     int64
+	Authorization string
+}
+
+// NewCmdRun builds `simulator run`; runF replaces the run function in
+// flag-parsing tests.
+func NewCmdRun(io IOStreams, runF func(context.Context, *RunOptions) error) *cobra.Command {
+	opts := &RunOptions{IO: io}
+	c := &cobra.Command{
+		Use:   "run --target URL --scenario FILE",
+		Short: "Replay a scenario against a MiniTwit and report",
+		Long: `run replays a scenario against the simulator API at --target (a base URL; it
+may carry a port and a path prefix: http://host:8081/api/v1), one request per
+action with latest=ID and the simulator's Authorization header, and judges
+each like the course's script: register expects 204 or 400, everything else
+204, within --timeout (300 ms).
+
+Pacing (choose one; --max is the default):
+  --compat       one action at a time, Connection: close, sleeping delay/1e8 s
+                 before each action: a drop-in for the course's script.
+  --speedup X    the recorded delays compressed X times (100000 is about the
+                 course script's speed), with --concurrency requests in flight.
+  --max          as fast as the target answers, --concurrency in flight.
+Actions never start before the actions they depend on have completed (the
+user's registration, the other user's, the follow an unfollow undoes).
+
+Before a replay from the start, run checks that GET /latest says -1 (an empty
+database) and warns when it does not; --from-latest resumes after it instead.
+After the replay, --verify (on by default) reads the state back and compares
+it with the scenario; --rate and --duration then run an open-model load test
+of the same mix. The exit status is 1 when errors exceed --max-errors, the
+verification finds a mismatch or an ordering violation happened, 2 for bad
+input and 130 when interrupted (the partial report is still written).`,
+		Example: `  simulator run -t http://localhost:5000 -s minitwit_scenario.tsv --max -c 16
+  simulator run -t http://localhost:5001 -s minitwit_scenario.tsv --compat --errors errors.log
+  simulator run -t http://host:8081/api/v1 -s big.tsv --speedup 1e6 --html report.html`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			if err := bindEnv(c.Flags()); err != nil {
+				return err
+			}
+			opts.keepAliveSet = c.Flags().Changed("keep-alive")
+			if runF != nil {
+				return runF(c.Context(), opts)
+			}
+			return runRun(c.Context(), opts)
+		},
+	}
+	f := c.Flags()
+	f.StringVarP(&opts.Target, "target", "t", "", "base URL of the simulator API (required)")
+	f.StringVarP(&opts.Scenario, "scenario", "s", "", "scenario TSV file, - for standard input (required)")
+	f.BoolVar(&opts.Compat, "compat", false, "pace like the course's script: one at a time, Connection: close, delay/1e8 s sleeps")
+	f.BoolVar(&opts.Max, "max", false, "send as fast as the target answers (the default pacing)")
+	f.Float64Var(&opts.Speedup, "speedup", 0, "replay the recorded delays compressed this many times")
+	f.IntVarP(&opts.Concurrency, "concurrency", "c", 1, "requests in flight (--speedup, --max, load test)")
+	f.DurationVar(&opts.Timeout, "timeout", report.DefaultBudget, "per-request budget: no answer by then is a timeout")
+	f.BoolVar(&opts.KeepAlive, "keep-alive", true, "reuse connections (off in --compat unless given)")
+	f.BoolVar(&opts.FromLatest, "from-latest", false, "resume after the target's GET /latest")
+	f.Int64Var(&opts.Limit, "limit", 0, "replay only this many actions (0: all)")
+	f.BoolVar(&opts.Verify, "verify", true, "after the replay, read the target back and check its state")
+	f.IntVar(&opts.VerifyUsers, "verify-users", 32, "number of users whose follows and messages --verify checks")
+	f.Float64Var(&opts.Rate, "rate", 0, "after the replay, an open-model load test at this many requests per second")
+	f.DurationVar(&opts.Duration, "duration", 0, "length of the load test")
+	f.StringVar(&opts.JSON, "json", "", "write the report as JSON to this file")
+	f.StringVar(&opts.Errors, "errors", "", "write course-compatible error lines to this file")
+	f.StringVar(&opts.HTML, "html", "", "write a self-contained HTML report with charts to this file")
+	f.Int64Var(&opts.MaxErrors, "max-errors", 0, "exit with status 1 when the independent errors exceed this")
+	f.StringVar(&opts.Authorization, "authorization", scenario.Authorization, "Authorization header value")
+	return c
+}
+
+// mode resolves the pacing flags.
+func (o *RunOptions) mode() (replay.Option, replay.Mode, error) {
+	n := 0
+	for _, set := range []bool{o.Compat, o.Max, o.Speedup != 0} {
+		if set {
+			n++
+		}
+	}
+	switch {
+	case n > 1:
+		return nil, 0, usageErr("--compat, --speedup and --max exclude each other")
+	case o.Compat:
+		return replay.WithMode(replay.Compat), replay.Compat, nil
+	case o.Speedup != 0:
+		if !(o.Speedup > 0) {
+			return nil, 0, usageErr("--speedup %g: must be positive", o.Speedup)
+		}
+		return replay.WithSpeedup(o.Speedup), replay.Speedup, nil
+	}
+	return replay.WithMode(replay.Max), replay.Max, nil
+}
+
+func (o *RunOptions) validate() error {
+	switch {
+	case o.Target == "":
+		return usageErr("--target is required (e.g. http://localhost:5000)")
+	case o.Scenario == "":
+		return usageErr("--scenario is required (the course's minitwit_scenario.tsv or one from `simulator generate`)")
+	case o.Concurrency < 1:
+		return usageErr("--concurrency %d: must be at least 1", o.Concurrency)
+	case o.Timeout <= 0:
+		return usageErr("--timeout %s: must be positive", o.Timeout)
+	case o.Limit < 0:
+		return usageErr("--limit %d: must not be negative", o.Limit)
+	case o.Rate < 0 || (o.Rate > 0) != (o.Duration > 0):
+		return usageErr("--rate and --duration go together and must be positive")
+	case o.MaxErrors < 0:
+		return usageErr("--max-errors %d: must not be negative", o.MaxErrors)
+	}
+	return nil
+}
+
+// output is the JSON report.
+type output struct {
+	Target       string               `json:"target"`
+	Scenario     string               `json:"scenario"`
+	Mode         string               `json:"mode"`
+	Concurrency  int                  `json:"concurrency"`
+	Stats        replay.Stats         `json:"stats"`
+	Replay       report.Summary       `json:"replay"`
+	Verification *replay.Verification `json:"verification,omitempty"`
+	Load         *report.Summary      `json:"load,omitempty"`
+	Failure      string               `json:"failure,omitempty"`
+}
+
+func runRun(ctx context.Context, o *RunOptions) error {
+	if err := o.validate(); err != nil {
+		return err
+	}
+	modeOpt, mode, err := o.mode()
+	if err != nil {
+		return err
+	}
+	src, total, closeSrc, err := openScenario(o.Scenario, o.IO.In)
+	if err != nil {
+		return err
+	}
+	defer closeSrc()
+
+	rec := report.NewRecorder(report.Options{Target: o.Target, Budget: o.Timeout, Start: time.Now()})
+	var elog *report.ErrorLog
+	if o.Errors != "" {
+		f, err := os.Create(o.Errors)
+		if err != nil {
+			return usageErr("--errors: %w", err)
+		}
+		defer f.Close()
+		elog = report.NewErrorLog(f, o.Target)
+		defer elog.Close()
+	}
+	model := replay.NewModel(o.VerifyUsers, 10)
+	opts := []replay.Option{
+		modeOpt,
+		replay.WithConcurrency(o.Concurrency),
+		replay.WithTimeout(o.Timeout),
+		replay.WithAuthorization(o.Authorization),
+		replay.WithLimit(o.Limit),
+		replay.WithModel(model),
+		replay.WithObserver(func(s report.Sample) {
+			rec.Add(s)
+			if elog != nil {
+				elog.Write(s)
+			}
+		}),
+	}
+	if o.keepAliveSet {
+		opts = append(opts, replay.WithKeepAlive(o.KeepAlive))
+	}
+	e, err := replay.New(o.Target, opts...)
+	if err != nil {
+		return usageErr("%w", err)
+	}
+	defer e.Close()
+	errOut := o.IO.ErrOut
+
+	// Preflight: where does the target stand?
+	latest, lerr := e.Latest(ctx)
+	switch {
+	case o.FromLatest && lerr != nil:
+		return fmt.Errorf("--from-latest: %w", lerr)
+	case o.FromLatest:
+		if latest >= 0 {
+			fmt.Fprintf(errOut, "resuming after action %d (the target's /latest)\n", latest)
+			total -= latest + 1
+		}
+		e, err = replay.New(o.Target, append(opts, replay.WithAfter(latest))...)
+		if err != nil {
+			return usageErr("%w", err)
+		}
+	case lerr != nil:
+		fmt.Fprintf(errOut, "warning: %v\n", lerr)
+	case latest != -1:
+		fmt.Fprintf(errOut, "warning: the target's /latest is %d, not -1: its database is not empty, so the replay "+
+			"may see \"user exists\" answers and --verify may find earlier data (use --from-latest to resume instead)\n", latest)
+	}
+	if o.Limit > 0 && (total <= 0 || total > o.Limit) {
+		total = o.Limit
+	}
+	total = max(total, 0)
+
+	prog := report.NewProgress(errOut, total, o.IO.IsTTY)
+	stopProg := make(chan struct{})
+	var progWG sync.WaitGroup
+	progWG.Add(1)
+	go func() {
+		defer progWG.Done()
+		every := time.Second
+		if o.IO.IsTTY {
+			every = 100 * time.Millisecond
+		}
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-t.C:
+				prog.Update(rec.Summary())
+			case <-stopProg:
+				return
+			}
+		}
+	}()
+	st, rerr := e.Replay(ctx, src)
+	close(stopProg)
+	progWG.Wait()
+	prog.Update(rec.Summary())
+	prog.Finish()
+
+	out := output{Target: o.Target, Scenario: o.Scenario, Mode: mode.String(), Concurrency: o.Concurrency, Stats: st}
+	interrupted := errors.Is(rerr, context.Canceled) || st.Interrupted
+	var failures []string
+	switch {
+	case interrupted:
+		fmt.Fprintf(errOut, "interrupted after %d of %d actions; the report covers those\n", st.Completed, total)
+	case rerr != nil:
+		failures = append(failures, "replay stopped: "+rerr.Error())
+	}
+
+	w := o.IO.Out
+	fmt.Fprintf(w, "replay (%s pacing, concurrency %d): %d actions sent", mode, o.Concurrency, st.Sent)
+	if st.Skipped > 0 {
+		fmt.Fprintf(w, ", %d skipped (before the resume point)", st.Skipped)
+	}
+	fmt.Fprintf(w, ", %d ordering violations\n", st.OrderViolations)
+	if err := rec.WriteTable(w); err != nil {
+		return err
+	}
+	sum := rec.Summary()
+	out.Replay = sum
+	if st.OrderViolations > 0 {
+		failures = append(failures, fmt.Sprintf("%d ordering violations", st.OrderViolations))
+	}
+	if sum.Errors > o.MaxErrors {
+		failures = append(failures, fmt.Sprintf("%d errors, more than --max-errors %d", sum.Errors, o.MaxErrors))
+	}
+
+	if o.Verify && !interrupted && rerr == nil && st.Sent > 0 {
+		v, err := e.Verify(ctx, model, st)
+		if err == nil {
+			out.Verification = &v
+			fmt.Fprintf(w, "verify: %d checks, %d skipped (uncertain after a failed action), %d mismatches\n", v.Checks, v.Skipped, len(v.Mismatches))
+			for i, m := range v.Mismatches {
+				if i == 20 {
+					fmt.Fprintf(w, "  … and %d more (see --json)\n", len(v.Mismatches)-20)
+					break
+				}
+				fmt.Fprintf(w, "  %s\n", m)
+			}
+			if !v.OK() {
+				failures = append(failures, fmt.Sprintf("verification found %d mismatches", len(v.Mismatches)))
+			}
+		} else {
+			interrupted = true
+		}
+	}
+
+	if o.Rate > 0 && !interrupted && rerr == nil {
+		lrec := report.NewRecorder(report.Options{Target: o.Target, Budget: o.Timeout, Start: time.Now()})
+		le, err := replay.New(o.Target, replay.WithConcurrency(o.Concurrency), replay.WithTimeout(o.Timeout),
+			replay.WithAuthorization(o.Authorization), replay.WithObserver(lrec.Add))
+		if err != nil {
+			return usageErr("%w", err)
+		}
+		defer le.Close()
+		fmt.Fprintf(errOut, "load test: %g requests/s for %s\n", o.Rate, o.Duration)
+		_, lerr := le.Load(ctx, o.Rate, o.Duration, model.Pool(), 1)
+		switch {
+		case errors.Is(lerr, context.Canceled):
+			interrupted = true
+		case lerr != nil:
+			failures = append(failures, "load test: "+lerr.Error())
+		}
+		fmt.Fprintf(w, "load test (open model, %g/s for %s):\n", o.Rate, o.Duration)
+		if err := lrec.WriteTable(w); err != nil {
+			return err
+		}
+		ls := lrec.Summary()
+		out.Load = &ls
+		if ls.Errors > 0 {
+			fmt.Fprintf(w, "load test errors are reported, not counted against --max-errors\n")
+		}
+	}
+
+	out.Failure = strings.Join(failures, "; ")
+	if err := writeReports(o, rec, out); err != nil {
+		return err
+	}
+	if elog != nil {
+		if err := elog.Close(); err != nil {
+			return err
+		}
+	}
+	if interrupted {
+		return &ExitError{Code: exitInterrupted, Err: context.Canceled}
+	}
+	if len(failures) > 0 {
+		var pe *scenario.ParseError
+		if errors.As(rerr, &pe) {
+			return &ExitError{Code: exitUsage, Err: errors.New(out.Failure)}
+		}
+		return &ExitError{Code: exitFailure, Err: errors.New(out.Failure)}
+	}
+	return nil
+}
+
+// writeReports writes the --json and --html files.
+func writeReports(o *RunOptions, rec *report.Recorder, out output) error {
+	if o.JSON != "" {
+		b, err := json.MarshalIndent(out, "", "  ")
+		if err != nil {
+			return fmt.Errorf("--json: %w", err)
+		}
+		if err := os.WriteFile(o.JSON, append(b, '\n'), 0o644); err != nil {
+			return fmt.Errorf("--json: %w", err)
+		}
+	}
+	if o.HTML != "" {
+		var buf bytes.Buffer
+		if err := rec.WriteHTML(&buf); err != nil {
+			return fmt.Errorf("--html: %w", err)
+		}
+		if err := os.WriteFile(o.HTML, buf.Bytes(), 0o644); err != nil {
+			return fmt.Errorf("--html: %w", err)
+		}
+	}
+	return nil
+}
+
+// openScenario opens the scenario and counts its lines for the progress
+// bar (0 when it is standard input or not a regular file).
+func openScenario(path string, stdin io.Reader) (*scenario.Reader, int64, func(), error) {
+	if path == "-" {
+		return scenario.NewReader(stdin), 0, func() {}, nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, 0, nil, usageErr("scenario: %w", err)
+	}
+	fi, err := f.Stat()
+	if err != nil || !fi.Mode().IsRegular() {
+		return scenario.NewReader(f), 0, func() { f.Close() }, nil
+	}
+	n, err := countLines(f)
+	if err != nil {
+		f.Close()
+		return nil, 0, nil, fmt.Errorf("scenario: %w", err)
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		f.Close()
+		return nil, 0, nil, fmt.Errorf("scenario: %w", err)
+	}
+	return scenario.NewReader(f), n, func() { f.Close() }, nil
+}
+
+// countLines counts newline-terminated lines plus a final unterminated one.
+func countLines(r io.Reader) (int64, error) {
+	buf := make([]byte, 256<<10)
+	var n int64
+	var last byte = '\n'
+	for {
+		k, err := r.Read(buf)
+		if k > 0 {
+			n += int64(bytes.Count(buf[:k], []byte{'\n'}))
+			last = buf[k-1]
+		}
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return 0, err
+		}
+	}
+	if last != '\n' {
+		n++
+	}
+	return n, nil
+}

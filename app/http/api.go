@@ -94,8 +94,7 @@ func (s *server) requireSimulator(c *gin.Context) {
 	userOK := subtle.ConstantTimeCompare([]byte(user), s.simUser)
 	passOK := subtle.ConstantTimeCompare([]byte(pass), s.simPassword)
 	if !ok || userOK&passOK != 1 {
-		writeJSONError(c, http.StatusForbidden, msgNotAuthorized)
-		c.Abort()
+		s.apiError(c, minitwit.Errorf(minitwit.EUNAUTHORIZED, "%s", msgNotAuthorized))
 	}
 }
 

@@ -282,7 +282,7 @@ func (w *web) unfollow(c *gin.Context) { w.changeFollow(c, false) }
 func (w *web) changeFollow(c *gin.Context, follow bool) {
 	st := w.state(c)
 	if st.user == nil {
-		w.errorPage(c, st, http.StatusUnauthorized, "You have to sign in to follow users.")
+		w.fail(c, st, minitwit.Errorf(minitwit.EUNAUTHORIZED, "You have to sign in to follow users."))
 		return
 	}
 	whom, err := w.userParam(c)
@@ -353,7 +353,7 @@ func csrfOK(r *http.Request, sess *session, token string) bool {
 func (w *web) addMessage(c *gin.Context) {
 	st := w.state(c)
 	if st.user == nil {
-		w.errorPage(c, st, http.StatusUnauthorized, "You have to sign in to post messages.")
+		w.fail(c, st, minitwit.Errorf(minitwit.EUNAUTHORIZED, "You have to sign in to post messages."))
 		return
 	}
 	if !w.parseForm(c, st) {

@@ -347,13 +347,18 @@ func TestStartErrors(t *testing.T) {
 // TestRestartKeepsLatestDataAndSessions stops a server and starts another
 // on the same database and session secret.
 func TestRestartKeepsLatestDataAndSessions(t *testing.T) {
-	dsn := sqliteDSN(t)
+	t.Run("sqlite", func(t *testing.T) { testRestart(t, sqliteDSN(t)) })
+	t.Run("postgres", func(t *testing.T) { testRestart(t, testenv.PostgresURL(t)) })
+}
+
+func testRestart(t *testing.T, dsn string) {
 	cfg := server.Config{DB: dsn, SessionSecret: "a fixed secret for the test"}
 	ctx := context.Background()
 	first, err := server.New(ctx, withTestDefaults(cfg))
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { first.Shutdown(context.Background()) }) // a no-op after the Shutdown below
 	if err := first.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -401,6 +406,7 @@ func TestGracefulShutdown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { srv.Shutdown(context.Background()) })
 	if err := srv.Start(); err != nil {
 		t.Fatal(err)
 	}

@@ -25,13 +25,13 @@ func Unix(t time.Time) float64 {
 	return float64(t.UnixNano()) / 1e9
 }
 
-// Time converts a wire time back; 0 is the zero time.
+// Time converts a wire time back, to the microsecond (what a float64 of
+// Unix seconds holds exactly); 0 is the zero time.
 func Time(f float64) time.Time {
 	if f == 0 {
 		return time.Time{}
 	}
-	sec, frac := math.Modf(f)
-	return time.Unix(int64(sec), int64(math.Round(frac*1e9))).UTC()
+	return time.UnixMicro(int64(math.Round(f * 1e6))).UTC()
 }
 
 // Error is the body of every error response.

@@ -153,10 +153,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	results = append(results, attack(ctx, fmt.Sprintf("unchanged report (%d artifacts)", z.SmallSize), tg, 0, *workers, *duration, 0, 1000))
 
 	// The unchanged reports must not have created snapshots.
-	var created int
-	if err := checkUnchanged(ctx, *dbPath, z, &created); err != nil {
+	counts, err := countRows(ctx, *dbPath)
+	if err != nil {
 		return err
 	}
+	want := 0
+	for e := 0; e < z.Envs; e++ {
+		want += plan(e, z).snapshots
+	}
+	created := counts["snapshots"] - want
 
 	rss, err := peakRSS(child.Process.Pid)
 	if err != nil {
@@ -170,8 +175,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(tw, "server peak RSS\t\t\t\t\t\t%.0f MB\t< 200 MB\t%s\t\n", float64(rss)/(1<<20), yes(rss < 200<<20))
 	tw.Flush()
-	fmt.Fprintf(stdout, "data: %d flows, %d artifacts, %d environments, %d events; snapshots created by unchanged reports: %d\n",
-		z.Flows, z.Artifacts, z.Envs, z.Events, created)
+	fmt.Fprintf(stdout, "data: %d flows, %d artifacts, %d environments, %d snapshots, %d derived events; snapshots created by the unchanged reports: %d\n",
+		counts["flows"], counts["artifacts"], counts["environments"], counts["snapshots"], counts["events"], created)
 	return nil
 }
 
@@ -270,22 +275,22 @@ func prepare(ctx context.Context, path string, z sizes, progress io.Writer) (str
 	return tok, time.Since(start), nil
 }
 
-func checkUnchanged(ctx context.Context, path string, z sizes, created *int) error {
+// countRows counts the rows of the seeded tables.
+func countRows(ctx context.Context, path string) (map[string]int, error) {
 	db, err := sql.Open("sqlite3", "file:"+path+"?_query_only=true&_busy_timeout=10000")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer db.Close()
-	var total int
-	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM snapshots`).Scan(&total); err != nil {
-		return err
+	out := map[string]int{}
+	for _, table := range []string{"flows", "artifacts", "environments", "snapshots", "events"} {
+		var n int
+		if err := db.QueryRowContext(ctx, "SELECT count(*) FROM "+table).Scan(&n); err != nil {
+			return nil, fmt.Errorf("count %s: %w", table, err)
+		}
+		out[table] = n
 	}
-	want := 0
-	for e := 0; e < z.Envs; e++ {
-		want += plan(e, z).snapshots
-	}
-	*created = total - want
-	return nil
+	return out, nil
 }
 
 // startChild runs this binary's serve-child mode on the database and

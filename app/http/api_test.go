@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	mthttp "github.com/minitwit-cd/kit/app/http"
 )
@@ -377,4 +378,44 @@ func TestOperationalEndpoints(t *testing.T) {
 			t.Fatalf("no request log line:\n%s", logs.String())
 		}
 	})
+}
+
+func TestNoIsClampedAtMax(t *testing.T) {
+	h, store := newHandler(t)
+	registerUser(t, h, "a")
+	ctx := context.Background()
+	u, err := store.UserByName(ctx, "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range mthttp.MaxNo + 5 {
+		if _, err := store.AddMessage(ctx, u.ID, fmt.Sprint("m", i), time.Unix(1_700_000_000+int64(i), 0)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct {
+		target string
+		want   int
+	}{
+		{"/msgs", mthttp.DefaultNo},
+		{"/msgs?no=1000", mthttp.MaxNo},
+		{"/msgs?no=1001", mthttp.MaxNo},
+		{"/msgs/a?no=50000", mthttp.MaxNo},
+		{"/msgs/a?no=999", 999},
+	} {
+		t.Run(tc.target, func(t *testing.T) {
+			w := sim(t, h, "GET", tc.target, "")
+			wantStatus(t, w, http.StatusOK)
+			var ms []map[string]any
+			if err := json.Unmarshal(w.Body.Bytes(), &ms); err != nil {
+				t.Fatal(err)
+			}
+			if len(ms) != tc.want {
+				t.Fatalf("%d messages, want %d", len(ms), tc.want)
+			}
+			if ms[0]["content"] != fmt.Sprint("m", mthttp.MaxNo+4) || ms[0]["pub_date"] != float64(1_700_000_000+mthttp.MaxNo+4) {
+				t.Fatalf("newest message %v", ms[0])
+			}
+		})
+	}
 }

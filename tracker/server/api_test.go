@@ -252,6 +252,8 @@ func TestBadInput(t *testing.T) {
 		{"wrong field type", "POST", "/api/v2/artifacts/acme/runner", `{"fingerprint": 5}`, 400, `field "fingerprint" must be a string`},
 		{"short git commit", "POST", "/api/v2/artifacts/acme/runner", map[string]any{"fingerprint": storetest.FP("y"), "filename": "y", "git_commit": "abc"}, 400, "at least 7 hex digits"},
 		{"10 MB payload", "PUT", "/api/v2/environments/acme/aws-beta/report/docker", big, 413, "too large"},
+		{"10 MB attachment", "POST", "/api/v2/attestations/acme/runner/trail/t1/generic",
+			multipartReq(t, map[string]any{"attestation_name": "big", "artifact_fingerprint": fp}, map[string][2]string{"attachment_file": {"big.bin", strings.Repeat("x", 10<<20+1)}}), 413, "too large"},
 		{"junit not XML", "POST", "/api/v2/attestations/acme/runner/trail/t1/junit",
 			multipartReq(t, map[string]any{"attestation_name": "unit-tests", "artifact_fingerprint": fp}, map[string][2]string{"junit_file": {"junit.xml", "this is not xml"}}), 400, "is not XML"},
 		{"unknown attestation type", "POST", "/api/v2/attestations/acme/runner/trail/t1/magic", multipartReq(t, map[string]any{"attestation_name": "x"}, nil), 400, "unknown attestation type"},

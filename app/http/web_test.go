@@ -549,6 +549,9 @@ func TestWebStaticAndErrors(t *testing.T) {
 		t.Fatalf("style.css: %q", w.Header().Get("Content-Type"))
 	}
 	wantStatus(t, serve(t, h, req{target: "/static/nope.css"}), http.StatusNotFound)
+	if w := serve(t, h, req{target: "/static/favicon.svg"}); w.Code != http.StatusOK || !strings.HasPrefix(w.Header().Get("Content-Type"), "image/svg+xml") {
+		t.Fatalf("favicon: %d %q", w.Code, w.Header().Get("Content-Type"))
+	}
 	big := "text=" + strings.Repeat("x", mthttp.MaxBodyBytes+10)
 	wantStatus(t, serve(t, h, req{method: "POST", target: "/register", body: big, contentType: "application/x-www-form-urlencoded"}), http.StatusBadRequest)
 	wantStatus(t, serve(t, h, req{method: "DELETE", target: "/public"}), http.StatusMethodNotAllowed)

@@ -162,3 +162,23 @@ func BenchmarkPostMsg(b *testing.B) {
 	}
 	reportLatency(b, lat)
 }
+
+// BenchmarkGetUserMsgs100 is GET /msgs/<user>?no=100 through the handler,
+// one at a time, on a million messages.
+func BenchmarkGetUserMsgs100(b *testing.B) {
+	h := handlerForBench(b)
+	r := httptest.NewRequest("GET", "/msgs/user42?no=100", nil)
+	r.Header.Set("Authorization", simAuth)
+	lat := make([]time.Duration, 0, b.N)
+	b.ReportAllocs()
+	for b.Loop() {
+		w := httptest.NewRecorder()
+		start := time.Now()
+		h.ServeHTTP(w, r)
+		lat = append(lat, time.Since(start))
+		if w.Code != 200 {
+			b.Fatalf("status %d", w.Code)
+		}
+	}
+	reportLatency(b, lat)
+}

@@ -18,6 +18,15 @@ export VERSION="${VERSION:-$(git describe --tags --always --dirty 2>/dev/null ||
 export DATE="${DATE:-$(date -u +%Y-%m-%dT%H:%M:%SZ)}"
 : "${SOURCE:=https://github.com/minitwit-cd/kit}"
 
+if ! command -v docker >/dev/null; then
+  echo "build-image.sh: docker is not installed (or not on PATH)" >&2
+  exit 1
+fi
+if [ -n "${MINITWIT_BINARY:-}" ] && [ ! -f "$MINITWIT_BINARY" ]; then
+  echo "build-image.sh: MINITWIT_BINARY=$MINITWIT_BINARY: no such file" >&2
+  exit 1
+fi
+
 ctx=$(mktemp -d)
 trap 'rm -rf "$ctx"' EXIT
 

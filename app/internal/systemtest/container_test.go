@@ -231,3 +231,35 @@ func simContract(t *testing.T, base string) {
 	c.auth = "Basic d3Jvbmc6d3Jvbmc="
 	c.must(t, http.StatusForbidden, http.MethodPost, userPath("/msgs/", "b"), -1, map[string]string{"content": "x"})
 }
+
+// TestBuildImageRejectsBadInput checks that the image script fails with a
+// message naming the problem, and builds nothing.
+func TestBuildImageRejectsBadInput(t *testing.T) {
+	t.Parallel()
+	testenv.Docker(t)
+	root := repoRoot(t)
+	fake := filepath.Join(t.TempDir(), "minitwit")
+	if err := os.WriteFile(fake, []byte("not a binary"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, binary, tag, want string
+	}{
+		{"missing binary", filepath.Join(t.TempDir(), "nope"), "minitwit:never", "no such file"},
+		{"bad tag", fake, "Bad Tag", "invalid reference format"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cmd := exec.Command(filepath.Join(root, "scripts", "build-image.sh"), tt.tag)
+			cmd.Dir = root
+			cmd.Env = append(os.Environ(), "MINITWIT_BINARY="+tt.binary)
+			out, err := cmd.CombinedOutput()
+			if err == nil {
+				t.Fatalf("build-image.sh %q succeeded:\n%s", tt.tag, out)
+			}
+			if !strings.Contains(string(out), tt.want) {
+				t.Fatalf("build-image.sh output lacks %q:\n%s", tt.want, out)
+			}
+		})
+	}
+}

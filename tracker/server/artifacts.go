@@ -34,7 +34,7 @@ func (s *srv) putTrail(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(createdOr(created), api.Trail{Name: t.Name, Description: t.Description, GitCommit: t.GitCommit, CreatedAt: api.Unix(t.CreatedAt)})
+	writeJSON(c, createdOr(created), api.Trail{Name: t.Name, Description: t.Description, GitCommit: t.GitCommit, CreatedAt: api.Unix(t.CreatedAt)})
 }
 
 func (s *srv) attestArtifact(c *gin.Context) {
@@ -74,7 +74,7 @@ func (s *srv) attestArtifact(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(createdOr(created), api.FromArtifactView(v, htmlURL(c, org, v.Artifact)))
+	writeJSON(c, createdOr(created), api.FromArtifactView(v, htmlURL(c, org, v.Artifact)))
 }
 
 func (s *srv) getArtifact(c *gin.Context) {
@@ -89,7 +89,7 @@ func (s *srv) getArtifact(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, api.FromArtifactView(v, htmlURL(c, org, v.Artifact)))
+	writeJSON(c, http.StatusOK, api.FromArtifactView(v, htmlURL(c, org, v.Artifact)))
 }
 
 func (s *srv) getArtifactsByCommit(c *gin.Context) {
@@ -113,7 +113,7 @@ func (s *srv) getArtifactsByCommit(c *gin.Context) {
 		}
 		out = append(out, api.FromArtifactView(v, htmlURL(c, org, v.Artifact)))
 	}
-	c.JSON(http.StatusOK, out)
+	writeJSON(c, http.StatusOK, out)
 }
 
 func (s *srv) listArtifacts(c *gin.Context) {
@@ -141,7 +141,7 @@ func (s *srv) listArtifacts(c *gin.Context) {
 		out = append(out, api.FromArtifact(a, htmlURL(c, org, a)))
 	}
 	setTotal(c, total)
-	c.JSON(http.StatusOK, out)
+	writeJSON(c, http.StatusOK, out)
 }
 
 // htmlURL is the web UI's page of an artifact on the host the client used.

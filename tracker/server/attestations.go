@@ -151,5 +151,5 @@ func (s *srv) attest(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusCreated, api.FromEvidence(e))
+	writeJSON(c, http.StatusCreated, api.FromEvidence(e))
 }

@@ -28,7 +28,7 @@ func (s *srv) reportDeployment(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusCreated, api.FromDeployment(d))
+	writeJSON(c, http.StatusCreated, api.FromDeployment(d))
 }
 
 func (s *srv) listDeployments(c *gin.Context) {
@@ -47,7 +47,7 @@ func (s *srv) listDeployments(c *gin.Context) {
 	for _, d := range deps {
 		out = append(out, api.FromDeployment(d))
 	}
-	c.JSON(http.StatusOK, out)
+	writeJSON(c, http.StatusOK, out)
 }
 
 func (s *srv) setDeploymentStatus(c *gin.Context) {
@@ -75,5 +75,5 @@ func (s *srv) setDeploymentStatus(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, api.FromDeployment(d))
+	writeJSON(c, http.StatusOK, api.FromDeployment(d))
 }

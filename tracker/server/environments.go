@@ -31,7 +31,7 @@ func (s *srv) putEnvironment(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(createdOr(created), api.FromEnvironment(e))
+	writeJSON(c, createdOr(created), api.FromEnvironment(e))
 }
 
 func (s *srv) listEnvironments(c *gin.Context) {
@@ -49,7 +49,7 @@ func (s *srv) listEnvironments(c *gin.Context) {
 	for _, e := range envs {
 		out = append(out, api.FromEnvironment(e))
 	}
-	c.JSON(http.StatusOK, out)
+	writeJSON(c, http.StatusOK, out)
 }
 
 func (s *srv) getEnvironment(c *gin.Context) {
@@ -63,7 +63,7 @@ func (s *srv) getEnvironment(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, api.FromEnvironment(e))
+	writeJSON(c, http.StatusOK, api.FromEnvironment(e))
 }
 
 func (s *srv) listEvents(c *gin.Context) {
@@ -89,7 +89,7 @@ func (s *srv) listEvents(c *gin.Context) {
 		out = append(out, api.FromEvent(e))
 	}
 	setTotal(c, total)
-	c.JSON(http.StatusOK, out)
+	writeJSON(c, http.StatusOK, out)
 }
 
 // reportBody is SnapshotReportRequest with the array kept raw, so that a
@@ -148,7 +148,7 @@ func (s *srv) reportSnapshot(c *gin.Context) {
 	for _, e := range rep.Events {
 		out.Events = append(out.Events, api.FromEvent(e))
 	}
-	c.JSON(createdOr(rep.Created), out)
+	writeJSON(c, createdOr(rep.Created), out)
 }
 
 func (s *srv) listSnapshots(c *gin.Context) {
@@ -173,7 +173,7 @@ func (s *srv) listSnapshots(c *gin.Context) {
 		out = append(out, api.FromSnapshotSummary(x, now))
 	}
 	setTotal(c, total)
-	c.JSON(http.StatusOK, out)
+	writeJSON(c, http.StatusOK, out)
 }
 
 func (s *srv) getSnapshot(c *gin.Context) {
@@ -193,7 +193,7 @@ func (s *srv) getSnapshot(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, api.FromSnapshot(snap))
+	writeJSON(c, http.StatusOK, api.FromSnapshot(snap))
 }
 
 func (s *srv) diffSnapshots(c *gin.Context) {
@@ -221,5 +221,5 @@ func (s *srv) diffSnapshots(c *gin.Context) {
 			return
 		}
 	}
-	c.JSON(http.StatusOK, api.FromDiff(model.Diff(snaps[0], snaps[1])))
+	writeJSON(c, http.StatusOK, api.FromDiff(model.Diff(snaps[0], snaps[1])))
 }

@@ -52,6 +52,18 @@ func classify(err error) error {
 	return err
 }
 
+// writeJSON streams v as the JSON response. Streaming rather than gin's
+// c.JSON (marshal to a buffer, then copy) saves a large allocation on
+// every snapshot and diff, which are hundreds of KB.
+func writeJSON(c *gin.Context, status int, v any) {
+	c.Header("Content-Type", "application/json; charset=utf-8")
+	c.Status(status)
+	if err := json.NewEncoder(c.Writer).Encode(v); err != nil {
+		// The status is sent; all that is left is to tell the log.
+		_ = c.Error(err)
+	}
+}
+
 // decodeJSON reads the (capped) body into v, mapping every failure to an
 // error naming the problem.
 func decodeJSON(body io.Reader, what string, v any) error {

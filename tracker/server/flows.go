@@ -33,7 +33,7 @@ func (s *srv) saveFlow(c *gin.Context, org string, req api.Flow) {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(createdOr(created), api.FromFlow(f))
+	writeJSON(c, createdOr(created), api.FromFlow(f))
 }
 
 // flowTemplate is the part of Kosli's YAML flow template the tracker uses:
@@ -124,7 +124,7 @@ func (s *srv) listFlows(c *gin.Context) {
 			out = append(out, api.FromFlow(f))
 		}
 	}
-	c.JSON(http.StatusOK, out)
+	writeJSON(c, http.StatusOK, out)
 }
 
 func (s *srv) getFlow(c *gin.Context) {
@@ -139,7 +139,7 @@ func (s *srv) getFlow(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, api.FromFlow(f))
+	writeJSON(c, http.StatusOK, api.FromFlow(f))
 }
 
 func (s *srv) flowMetrics(c *gin.Context) {
@@ -167,7 +167,7 @@ func (s *srv) flowMetrics(c *gin.Context) {
 	for _, m := range ms {
 		out = append(out, api.FromDORA(m))
 	}
-	c.JSON(http.StatusOK, out)
+	writeJSON(c, http.StatusOK, out)
 }
 
 // formValue returns a multipart (or urlencoded) field, or the raw body

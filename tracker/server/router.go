@@ -30,7 +30,7 @@ func newRouter(store model.Store, opts Options) http.Handler {
 
 	r.GET("/ready", s.ready)
 	r.HEAD("/ready", s.ready)
-	r.GET("/version", func(c *gin.Context) { c.JSON(http.StatusOK, buildinfo.Get()) })
+	r.GET("/version", func(c *gin.Context) { writeJSON(c, http.StatusOK, buildinfo.Get()) })
 	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.m.reg, promhttp.HandlerOpts{})))
 
 	v2 := r.Group(api.Prefix)
@@ -77,7 +77,7 @@ func newRouter(store model.Store, opts Options) http.Handler {
 func (s *srv) ready(c *gin.Context) {
 	if err := s.store.Ping(c.Request.Context()); err != nil {
 		s.log.ErrorContext(c.Request.Context(), "not ready", slog.Any("err", err))
-		c.JSON(http.StatusServiceUnavailable, api.Error{Message: "database not ready"})
+		writeJSON(c, http.StatusServiceUnavailable, api.Error{Message: "database not ready"})
 		return
 	}
 	c.String(http.StatusOK, "ready\n")

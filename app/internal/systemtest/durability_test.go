@@ -43,11 +43,11 @@ func TestDurabilityAfterKill(t *testing.T) {
 	srv := startServer(t, db)
 
 	l := &ledger{tweets: map[string][]string{}, follows: map[[2]string]bool{}, sent: map[int64]bool{}, acked: map[int64]bool{}}
-	const workers = 8
+	const workers = 16
 	// Acknowledged writes before the kill. Registrations are few (bcrypt
 	// makes each one cost tens of milliseconds); tweets and follows are
 	// the bulk.
-	const killAfter = 500
+	const killAfter = 1500
 	var next atomic.Int64
 	var ackCount atomic.Int64
 	killed := make(chan struct{})

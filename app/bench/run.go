@@ -175,7 +175,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 	rep := &report{Settings: map[string]string{
 		"machine": fmt.Sprintf("%d CPUs, load generator and server on the same machine", runtime.NumCPU()),
-		"server":  bin,
+		"server":  bin + " " + serverVersion(ctx, bin),
 	}}
 	if opts.has("mixed") || opts.has("read") {
 		rep.Settings["seeded"] = fmt.Sprintf("%d users, %d messages, %d follows", opts.Users, opts.Messages, opts.Follows)

@@ -39,12 +39,29 @@ func repoRoot() (string, error) {
 // server is what is measured.
 func buildServer(ctx context.Context, root, dir string) (string, error) {
 	bin := filepath.Join(dir, "minitwit")
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "./app")
+	// Stamp the commit, so the report says which code it measured.
+	commit := "unknown"
+	if out, err := exec.CommandContext(ctx, "git", "-C", root, "rev-parse", "HEAD").Output(); err == nil {
+		commit = strings.TrimSpace(string(out))
+	}
+	const pkg = "github.com/minitwit-cd/kit/internal/buildinfo"
+	ldflags := fmt.Sprintf("-X %s.Version=bench -X %s.Commit=%s -X %s.Date=%s",
+		pkg, pkg, commit, pkg, time.Now().UTC().Format(time.RFC3339))
+	cmd := exec.CommandContext(ctx, "go", "build", "-ldflags", ldflags, "-o", bin, "./app")
 	cmd.Dir = root
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("go build ./app: %w\n%s", err, out)
 	}
 	return bin, nil
+}
+
+// serverVersion returns the binary's --version line, for the report.
+func serverVersion(ctx context.Context, bin string) string {
+	out, err := exec.CommandContext(ctx, bin, "--version").Output()
+	if err != nil {
+		return "(--version failed)"
+	}
+	return strings.TrimSpace(string(out))
 }
 
 var listenRE = regexp.MustCompile(`listening on (http://[^ "]+)`)

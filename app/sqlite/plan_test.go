@@ -29,8 +29,9 @@ func TestQueryPlans(t *testing.T) {
 			{"user", sqlUser, []string{"SEARCH m USING INDEX message_author (author_id=? AND flagged=? AND message_id<?)"}},
 			{"home", sqlHome, []string{
 				"SEARCH follower USING", "(who_id=?)",
+				"CORRELATED SCALAR SUBQUERY",
 				"SEARCH message USING COVERING INDEX message_author (author_id=? AND flagged=? AND message_id<?)",
-				"SEARCH x USING COVERING INDEX message_author (author_id=? AND flagged=? AND message_id=?)",
+				"SEARCH x USING COVERING INDEX message_author (author_id=? AND flagged=? AND message_id>? AND message_id<?)",
 				"SEARCH m USING INTEGER PRIMARY KEY (rowid=?)",
 			}},
 			{"following", `SELECT u.username FROM follower f CROSS JOIN user u ON u.user_id = f.whom_id

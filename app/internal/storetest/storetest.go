@@ -41,6 +41,7 @@ func Run(t *testing.T, open func(t *testing.T) minitwit.Store) {
 		{"FlaggedHidden", testFlaggedHidden},
 		{"UserTimeline", testUserTimeline},
 		{"HomeTimeline", testHomeTimeline},
+		{"HomeTimelinePagesMatchModel", testHomeModel},
 		{"Follow", testFollow},
 		{"FollowUnknownUsers", testFollowUnknown},
 		{"FollowingOrderAndLimit", testFollowingOrder},
@@ -458,6 +459,78 @@ func testHomeTimeline(t *testing.T, s minitwit.Store) {
 	wantTexts(t, "next page", msgs, err, "a1")
 	msgs, err = s.HomeTimeline(c, lonely.ID, minitwit.Page{})
 	wantTexts(t, "no messages, no follows", msgs, err)
+}
+
+// testHomeModel pages through home timelines of several users with many
+// interleaved messages (more per author than a page, one flagged) and
+// compares every page size with the obvious model: the followed authors'
+// messages, newest ID first.
+func testHomeModel(t *testing.T, s minitwit.Store) {
+	c := ctx(t)
+	users := make([]minitwit.User, 5)
+	for i := range users {
+		users[i] = mustUser(t, s, fmt.Sprint("m", i))
+	}
+	follows := map[int][]int{0: {1, 2}, 1: {0}, 2: {}, 3: {0, 1, 2, 4}}
+	for who, whoms := range follows {
+		for _, whom := range whoms {
+			if err := s.Follow(c, users[who].ID, users[whom].ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	type post struct {
+		id     int64
+		author int
+	}
+	var posts []post
+	for i := range 40 {
+		a := (i*7 + i/3) % len(users)
+		posts = append(posts, post{mustPost(t, s, users[a], fmt.Sprint("p", i), t0), a})
+	}
+	flagged := posts[25].id
+	if f, ok := s.(Flagger); ok {
+		if err := f.FlagMessage(c, flagged, true); err != nil {
+			t.Fatal(err)
+		}
+	} else {
+		flagged = -1
+	}
+	for who := range follows {
+		in := map[int]bool{who: true}
+		for _, whom := range follows[who] {
+			in[whom] = true
+		}
+		var want []int64
+		for i := len(posts) - 1; i >= 0; i-- {
+			if in[posts[i].author] && posts[i].id != flagged {
+				want = append(want, posts[i].id)
+			}
+		}
+		for _, limit := range []int{1, 2, 3, 5, 30} {
+			var got []int64
+			p := minitwit.Page{Limit: limit}
+			for range len(want) + 2 {
+				msgs, err := s.HomeTimeline(c, users[who].ID, p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(msgs) > limit {
+					t.Fatalf("page of %d > limit %d", len(msgs), limit)
+				}
+				if len(msgs) == 0 {
+					break
+				}
+				for _, m := range msgs {
+					got = append(got, m.ID)
+				}
+				p.BeforeID = msgs[len(msgs)-1].ID
+			}
+			if !slices.Equal(got, want) {
+				t.Fatalf("home of m%d in pages of %d = %v, want %v", who, limit, got, want)
+			}
+		}
+	}
 }
 
 func testFollow(t *testing.T, s minitwit.Store) {

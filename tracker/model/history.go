@@ -59,8 +59,8 @@ func ComposeHistory(a Artifact, evidence []Evidence, deployments []Deployment, e
 	return items
 }
 
-// EnvSnapshot names one snapshot of an environment an artifact runs (or
-// ran) in.
+// EnvSnapshot names one snapshot of an environment an artifact runs in
+// (its current snapshot) or ran in (the snapshot it exited in).
 type EnvSnapshot struct {
 	Environment   string
 	SnapshotIndex int
@@ -148,9 +148,13 @@ func ComposeArtifactView(ctx context.Context, s Store, org string, a Artifact) (
 		es := EnvSnapshot{Environment: env, SnapshotIndex: e.SnapshotIndex, At: e.At}
 		if e.Type == EventExited {
 			v.Exited = append(v.Exited, es)
-		} else {
-			v.Running = append(v.Running, es)
+			continue
 		}
+		// Still running: name the environment's current snapshot.
+		if env, err := s.FindEnvironment(ctx, org, e.Environment); err == nil && env.Snapshots > es.SnapshotIndex {
+			es.SnapshotIndex, es.At = env.Snapshots, env.LastChangedAt
+		}
+		v.Running = append(v.Running, es)
 	}
 	v.History = ComposeHistory(a, ev, deps, evs)
 	return v, nil

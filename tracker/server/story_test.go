@@ -145,4 +145,17 @@ func TestStory(t *testing.T) {
 	if list.Header.Get("X-Total-Count") != "5" || len(list.Array(t)) != 2 {
 		t.Fatalf("snapshot list %s total %s", list.Body, list.Header.Get("X-Total-Count"))
 	}
+
+	// The old version leaves aws-prod: the new one still runs there, and
+	// "running" names the environment's current snapshot, #3.
+	e.clk.Advance(time.Minute)
+	e.report("aws-prod", 201, replicas("new", 3, start))
+	a = e.ok("GET", "/api/v2/artifacts/acme/runner/fingerprint/"+storetest.FP("new"), nil, 200).Object(t)
+	running = a["running"].([]any)
+	if len(running) != 1 || running[0].(map[string]any)["snapshot_index"] != 3.0 {
+		t.Fatalf("running = %v, want aws-prod#3", running)
+	}
+	if n := len(a["history"].([]any)); n != len(want) {
+		t.Fatalf("history grew to %d lines on an unchanged artifact", n)
+	}
 }

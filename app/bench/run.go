@@ -206,7 +206,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			if err != nil {
 				return err
 			}
+			cpu0, t0 := srv.cpuSeconds(), time.Now()
 			err = mixedPhase(ctx, ui, opts, srv, rep)
+			addCPU(rep, "mixed", srv.cpuSeconds()-cpu0, time.Since(t0))
 			rep.add("mixed", "server peak RSS (VmHWM)", srv.peakRSS(), "B", "< 100 MB", ltBytes(100<<20))
 			rep.add("mixed", "server RssAnon at the end", srv.anonRSS(), "B", "", nil)
 			if serr := srv.stop(); err == nil {
@@ -221,7 +223,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			if err != nil {
 				return err
 			}
+			cpu0, t0 := srv.cpuSeconds(), time.Now()
 			err = readPhase(ctx, ui, opts, srv, rep)
+			addCPU(rep, "read", srv.cpuSeconds()-cpu0, time.Since(t0))
 			rep.add("read", "server peak RSS (VmHWM)", srv.peakRSS(), "B", "< 100 MB", ltBytes(100<<20))
 			rep.add("read", "server RssAnon at the end", srv.anonRSS(), "B", "", nil)
 			if serr := srv.stop(); err == nil {
@@ -236,4 +240,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return rep.writeJSON(stdout)
 	}
 	return rep.writeTable(stdout)
+}
+
+// addCPU reports the server's CPU use during a phase, in cores: on this
+// 2-core machine the load generator shares the rest.
+func addCPU(rep *report, phase string, cpu float64, wall time.Duration) {
+	if cpu < 0 || wall <= 0 {
+		return
+	}
+	rep.add(phase, "server CPU (cores busy)", cpu/wall.Seconds(), "", "", nil)
 }

@@ -188,3 +188,29 @@ func (s *server) procStatus(field string) float64 {
 	}
 	return -1
 }
+
+// cpuSeconds returns the user+system CPU time the server has used, from
+// /proc/PID/stat (in clock ticks of 1/100 s, the Linux USER_HZ), or -1.
+func (s *server) cpuSeconds() float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", s.cmd.Process.Pid))
+	if err != nil {
+		return -1
+	}
+	// The command name, field 2, may hold spaces; fields count from after it.
+	i := strings.LastIndexByte(string(b), ')')
+	if i < 0 {
+		return -1
+	}
+	f := strings.Fields(string(b[i+1:]))
+	// utime and stime are fields 14 and 15 of the whole line, so 11 and 12
+	// after the name.
+	if len(f) < 13 {
+		return -1
+	}
+	ut, err1 := strconv.ParseFloat(f[11], 64)
+	st, err2 := strconv.ParseFloat(f[12], 64)
+	if err1 != nil || err2 != nil {
+		return -1
+	}
+	return (ut + st) / 100
+}

@@ -136,6 +136,11 @@ func (db *DB) Stats(ctx context.Context) (minitwit.Stats, error) {
 // CreateUser inserts a user; the UNIQUE constraint makes a taken name an
 // atomic ECONFLICT.
 func (db *DB) CreateUser(ctx context.Context, username, email, pwHash string) (minitwit.User, error) {
+	for _, f := range [][2]string{{"username", username}, {"email", email}, {"password hash", pwHash}} {
+		if err := checkText(f[0], f[1]); err != nil {
+			return minitwit.User{}, err
+		}
+	}
 	u := minitwit.User{Username: username, Email: email, PwHash: pwHash}
 	err := db.pool.QueryRow(ctx, `INSERT INTO "user" (username, email, pw_hash) VALUES ($1, $2, $3) RETURNING user_id`,
 		username, email, pwHash).Scan(&u.ID)
@@ -149,6 +154,11 @@ func (db *DB) CreateUser(ctx context.Context, username, email, pwHash string) (m
 
 // UserByName returns the user with exactly that username, or ENOTFOUND.
 func (db *DB) UserByName(ctx context.Context, username string) (minitwit.User, error) {
+	if checkText("username", username) != nil {
+		// No stored name contains such characters (CreateUser refuses
+		// them), and PostgreSQL would fail on them as a parameter.
+		return minitwit.User{}, minitwit.Errorf(minitwit.ENOTFOUND, "Unknown user %q", username)
+	}
 	var u minitwit.User
 	err := db.pool.QueryRow(ctx, `SELECT user_id, username, email, pw_hash FROM "user" WHERE username = $1`, username).
 		Scan(&u.ID, &u.Username, &u.Email, &u.PwHash)
@@ -176,6 +186,9 @@ func (db *DB) UserByID(ctx context.Context, id int64) (minitwit.User, error) {
 // AddMessage stores a message by an existing user; ENOTFOUND when the
 // author does not exist.
 func (db *DB) AddMessage(ctx context.Context, authorID int64, text string, pubDate time.Time) (int64, error) {
+	if err := checkText("message", text); err != nil {
+		return 0, err
+	}
 	var id int64
 	err := db.pool.QueryRow(ctx, `INSERT INTO message (author_id, text, pub_date) VALUES ($1, $2, $3) RETURNING message_id`,
 		authorID, text, pubDate.Unix()).Scan(&id)

@@ -15,6 +15,9 @@ import (
 // AddMessage stores a message by an existing user; ENOTFOUND when the
 // author does not exist (the foreign key says so, no extra lookup).
 func (db *DB) AddMessage(ctx context.Context, authorID int64, text string, pubDate time.Time) (int64, error) {
+	if err := checkText("message", text); err != nil {
+		return 0, err
+	}
 	res, err := db.insMessage.ExecContext(ctx, authorID, text, pubDate.Unix())
 	if err != nil {
 		if sqliteCode(err) == sqlite3.ErrConstraintForeignKey {

@@ -15,6 +15,11 @@ import (
 // check atomic: of concurrent calls with one name, one inserts and the
 // others get ECONFLICT.
 func (db *DB) CreateUser(ctx context.Context, username, email, pwHash string) (minitwit.User, error) {
+	for _, f := range [][2]string{{"username", username}, {"email", email}, {"password hash", pwHash}} {
+		if err := checkText(f[0], f[1]); err != nil {
+			return minitwit.User{}, err
+		}
+	}
 	res, err := db.insUser.ExecContext(ctx, username, email, pwHash)
 	if err != nil {
 		if c := sqliteCode(err); c == sqlite3.ErrConstraintUnique || c == sqlite3.ErrConstraintPrimaryKey {
@@ -31,6 +36,11 @@ func (db *DB) CreateUser(ctx context.Context, username, email, pwHash string) (m
 
 // UserByName returns the user with exactly that username, or ENOTFOUND.
 func (db *DB) UserByName(ctx context.Context, username string) (minitwit.User, error) {
+	if checkText("username", username) != nil {
+		// No stored name contains such characters (CreateUser refuses
+		// them), and PostgreSQL would fail on them as a parameter.
+		return minitwit.User{}, minitwit.Errorf(minitwit.ENOTFOUND, "Unknown user %q", username)
+	}
 	var u minitwit.User
 	err := db.userByName.QueryRowContext(ctx, username).Scan(&u.ID, &u.Username, &u.Email, &u.PwHash)
 	if errors.Is(err, sql.ErrNoRows) {

@@ -30,6 +30,7 @@ func Run(t *testing.T, open func(t *testing.T) minitwit.Store) {
 	}{
 		{"Users", testUsers},
 		{"UserNamesVerbatim", testUserNamesVerbatim},
+		{"UnstorableText", testUnstorableText},
 		{"DuplicateUsername", testDuplicateUsername},
 		{"ConcurrentSameNameOneWinner", testConcurrentCreateUser},
 		{"AddMessageFields", testAddMessageFields},
@@ -181,6 +182,30 @@ func testUserNamesVerbatim(t *testing.T, s minitwit.Store) {
 	st, err := s.Stats(c)
 	if err != nil || st.Users != int64(len(names)) {
 		t.Fatalf("Stats = %+v, %v; want %d users (nothing dropped)", st, err, len(names))
+	}
+}
+
+// testUnstorableText: NUL characters and invalid UTF-8 are EINVALID in
+// every store (PostgreSQL cannot keep them), and lookups of such names
+// find nobody rather than failing.
+func testUnstorableText(t *testing.T, s minitwit.Store) {
+	c := ctx(t)
+	u := mustUser(t, s, "alice")
+	for _, bad := range []string{"nul\x00byte", "bad\xffutf8", "\x00"} {
+		t.Run(fmt.Sprintf("%q", bad), func(t *testing.T) {
+			_, err := s.CreateUser(c, bad, "e@example.com", "h")
+			wantCode(t, "CreateUser(username)", err, minitwit.EINVALID)
+			_, err = s.CreateUser(c, "fine", bad+"@example.com", "h")
+			wantCode(t, "CreateUser(email)", err, minitwit.EINVALID)
+			_, err = s.AddMessage(c, u.ID, bad, t0)
+			wantCode(t, "AddMessage", err, minitwit.EINVALID)
+			_, err = s.UserByName(c, bad)
+			wantCode(t, "UserByName", err, minitwit.ENOTFOUND)
+		})
+	}
+	st, err := s.Stats(c)
+	if want := (minitwit.Stats{Users: 1}); err != nil || st != want {
+		t.Fatalf("Stats = %+v, %v; want %+v (nothing stored)", st, err, want)
 	}
 }
 

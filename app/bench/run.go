@@ -209,6 +209,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			cpu0, t0 := srv.cpuSeconds(), time.Now()
 			err = mixedPhase(ctx, ui, opts, srv, rep)
 			addCPU(rep, "mixed", srv.cpuSeconds()-cpu0, time.Since(t0))
+			srv.serverSide(rep, "mixed")
 			rep.add("mixed", "server peak RSS (VmHWM)", srv.peakRSS(), "B", "< 100 MB", ltBytes(100<<20))
 			rep.add("mixed", "server RssAnon at the end", srv.anonRSS(), "B", "", nil)
 			if serr := srv.stop(); err == nil {
@@ -226,6 +227,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			cpu0, t0 := srv.cpuSeconds(), time.Now()
 			err = readPhase(ctx, ui, opts, srv, rep)
 			addCPU(rep, "read", srv.cpuSeconds()-cpu0, time.Since(t0))
+			srv.serverSide(rep, "read")
 			rep.add("read", "server peak RSS (VmHWM)", srv.peakRSS(), "B", "< 100 MB", ltBytes(100<<20))
 			rep.add("read", "server RssAnon at the end", srv.anonRSS(), "B", "", nil)
 			if serr := srv.stop(); err == nil {

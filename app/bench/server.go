@@ -73,13 +73,21 @@ type server struct {
 	done chan struct{}
 	mu   sync.Mutex
 	tail []string // the last lines of stderr, for error messages
-	err  error
+	// handled holds the durations the server logged for its requests:
+	// its own view of latency, without the network, the client or the
+	// wait for a CPU before the handler ran.
+	handled *latencies
+	err     error
 }
+
+// durationRE finds the handling time in the server's request log line
+// (log/slog text: "msg=request ... duration=132.979µs").
+var durationRE = regexp.MustCompile(`msg=request .*\bduration=([0-9.]+[a-zµ]+)`)
 
 // startServer runs bin on 127.0.0.1:0 with the SQLite file db and waits
 // for its "listening on" line.
 func startServer(ctx context.Context, bin, db string) (*server, error) {
-	s := &server{done: make(chan struct{})}
+	s := &server{done: make(chan struct{}), handled: newLatencies()}
 	s.cmd = exec.Command(bin, "--addr", "127.0.0.1:0", "--db", db)
 	stderr, err := s.cmd.StderrPipe()
 	if err != nil {
@@ -101,6 +109,11 @@ func startServer(ctx context.Context, bin, db string) (*server, error) {
 				urlc <- m[1]
 			}
 			s.mu.Lock()
+			if m := durationRE.FindStringSubmatch(line); m != nil {
+				if d, err := time.ParseDuration(m[1]); err == nil {
+					s.handled.record(d)
+				}
+			}
 			s.tail = append(s.tail, line)
 			if len(s.tail) > 20 {
 				s.tail = s.tail[1:]
@@ -130,6 +143,19 @@ func (s *server) logTail() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return strings.Join(s.tail, "\n")
+}
+
+// serverSide adds the server's own latency percentiles, from its request
+// log, when it logged any.
+func (s *server) serverSide(rep *report, phase string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.handled.count() == 0 {
+		return
+	}
+	rep.add(phase, "server-side p50 (request log)", s.handled.quantile(50), "s", "", nil)
+	rep.add(phase, "server-side p99 (request log)", s.handled.quantile(99), "s", "", nil)
+	rep.add(phase, "server-side max (request log)", s.handled.max(), "s", "", nil)
 }
 
 // alive reports an error when the server has exited.

@@ -231,3 +231,28 @@ func TestChartsPage(t *testing.T) {
 		t.Errorf("%s is not self-contained", p)
 	}
 }
+
+func TestDurationFromRequestLog(t *testing.T) {
+	tests := []struct {
+		line string
+		want time.Duration
+		ok   bool
+	}{
+		{`time=2026-11-22T02:58:28.309Z level=INFO msg=request method=POST path="/msgs/Jackson Callas" route=/msgs/:username status=404 duration=132.979µs bytes=60`, 132979 * time.Nanosecond, true},
+		{`time=2026-11-22T03:05:01.039Z level=INFO msg=request method=POST path=/register route=/register status=500 duration=378.793548ms bytes=44`, 378793548 * time.Nanosecond, true},
+		{`time=2026-11-22T02:55:47.185Z level=INFO msg="listening on http://127.0.0.1:43013" db=/tmp/t1.db`, 0, false},
+	}
+	for _, tt := range tests {
+		m := durationRE.FindStringSubmatch(tt.line)
+		if (m != nil) != tt.ok {
+			t.Fatalf("match %q = %v, want %v", tt.line, m != nil, tt.ok)
+		}
+		if m == nil {
+			continue
+		}
+		d, err := time.ParseDuration(m[1])
+		if err != nil || d != tt.want {
+			t.Errorf("duration in %q = %v (%v), want %v", tt.line, d, err, tt.want)
+		}
+	}
+}

@@ -90,3 +90,26 @@ type Store interface {
 	Ping(ctx context.Context) error
 	Close() error
 }
+
+// SnapshotDiffer is an optional Store method: the diff of two snapshots
+// in fewer queries than two FindSnapshot calls. Callers use DiffSnapshots,
+// which falls back to FindSnapshot and Diff.
+type SnapshotDiffer interface {
+	DiffSnapshots(ctx context.Context, org string, a, b SnapshotExpr) (SnapshotDiff, error)
+}
+
+// DiffSnapshots diffs two snapshot expressions of org's environments.
+func DiffSnapshots(ctx context.Context, s Store, org string, a, b SnapshotExpr) (SnapshotDiff, error) {
+	if d, ok := s.(SnapshotDiffer); ok {
+		return d.DiffSnapshots(ctx, org, a, b)
+	}
+	x, err := s.FindSnapshot(ctx, org, a.Environment, a.Ref)
+	if err != nil {
+		return SnapshotDiff{}, err
+	}
+	y, err := s.FindSnapshot(ctx, org, b.Environment, b.Ref)
+	if err != nil {
+		return SnapshotDiff{}, err
+	}
+	return Diff(x, y), nil
+}

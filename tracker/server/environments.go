@@ -202,8 +202,7 @@ func (s *srv) diffSnapshots(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	ctx := c.Request.Context()
-	var snaps [2]model.Snapshot
+	var exprs [2]model.SnapshotExpr
 	for i, q := range []string{"snappish1", "snappish2"} {
 		v := c.Query(q)
 		if v == "" {
@@ -215,11 +214,12 @@ func (s *srv) diffSnapshots(c *gin.Context) {
 			s.fail(c, err)
 			return
 		}
-		snaps[i], err = s.store.FindSnapshot(ctx, org, e.Environment, e.Ref)
-		if err != nil {
-			s.fail(c, err)
-			return
-		}
+		exprs[i] = e
 	}
-	writeJSON(c, http.StatusOK, api.FromDiff(model.Diff(snaps[0], snaps[1])))
+	d, err := model.DiffSnapshots(c.Request.Context(), s.store, org, exprs[0], exprs[1])
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	writeJSON(c, http.StatusOK, api.FromDiff(d))
 }

@@ -81,16 +81,12 @@ func BenchmarkDiff500(b *testing.B) {
 	s, _ := benchStore(b, 500)
 	ctx := context.Background()
 	for b.Loop() {
-		x, err := s.FindSnapshot(ctx, "acme", "big", model.SnapshotRef{Index: 1})
+		d, err := model.DiffSnapshots(ctx, s, "acme", model.SnapshotExpr{Environment: "big", Ref: model.SnapshotRef{Index: 1}}, model.SnapshotExpr{Environment: "big"})
 		if err != nil {
 			b.Fatal(err)
 		}
-		y, err := s.FindSnapshot(ctx, "acme", "big", model.SnapshotRef{Index: 2})
-		if err != nil {
-			b.Fatal(err)
-		}
-		if d := model.Diff(x, y); len(d.OnlyA) != 10 {
-			b.Fatalf("diff %d", len(d.OnlyA))
+		if len(d.OnlyA) != 10 || len(d.Same) != 490 {
+			b.Fatalf("diff %d/%d", len(d.OnlyA), len(d.Same))
 		}
 	}
 }

@@ -518,6 +518,44 @@ func testStory(t *testing.T, s model.Store) {
 	if len(d.OnlyA) != 1 || d.OnlyA[0].Fingerprint != FP("old") || len(d.Changed) != 1 || d.Changed[0].WasInstances != 3 || d.Changed[0].NowInstances != 1 {
 		t.Fatalf("diff = %+v", d)
 	}
+	// The store's diff (one scan when it has one) agrees with diffing two
+	// FindSnapshot results, for every pair of snapshots.
+	summary := func(d model.SnapshotDiff) string {
+		f := func(xs []model.SnapshotArtifact) string {
+			out := ""
+			for _, x := range xs {
+				out += fmt.Sprintf("%s:%d:%s,", x.Fingerprint[:6], x.Instances(), x.Flow)
+			}
+			return out
+		}
+		ch := ""
+		for _, x := range d.Changed {
+			ch += fmt.Sprintf("%s:%d>%d,", x.Fingerprint[:6], x.WasInstances, x.NowInstances)
+		}
+		return fmt.Sprintf("%s|%s|%s|%s|%s|%s", d.A.Name(), d.B.Name(), f(d.OnlyA), f(d.OnlyB), ch, f(d.Same))
+	}
+	for i := 1; i <= 5; i++ {
+		for j := 1; j <= 5; j++ {
+			x, err := s.FindSnapshot(ctx, "acme", "aws-beta", model.SnapshotRef{Index: i})
+			must(t, err)
+			y, err := s.FindSnapshot(ctx, "acme", "aws-beta", model.SnapshotRef{Index: j})
+			must(t, err)
+			got, err := model.DiffSnapshots(ctx, s, "acme", model.SnapshotExpr{Environment: "aws-beta", Ref: model.SnapshotRef{Index: i}},
+				model.SnapshotExpr{Environment: "aws-beta", Ref: model.SnapshotRef{Behind: 5 - j}})
+			must(t, err)
+			if want := summary(model.Diff(x, y)); summary(got) != want {
+				t.Fatalf("diff #%d #%d:\n got %s\nwant %s", i, j, summary(got), want)
+			}
+		}
+	}
+	_, err = model.DiffSnapshots(ctx, s, "acme", model.SnapshotExpr{Environment: "aws-beta", Ref: model.SnapshotRef{Index: 9}}, model.SnapshotExpr{Environment: "aws-beta"})
+	wantCode(t, err, model.ENOTFOUND)
+	report(t, s, "aws-prod", t1, running("new", 2, 1))
+	cross, err := model.DiffSnapshots(ctx, s, "acme", model.SnapshotExpr{Environment: "aws-beta", Ref: model.SnapshotRef{Index: 2}}, model.SnapshotExpr{Environment: "aws-prod"})
+	must(t, err)
+	if len(cross.OnlyA) != 1 || len(cross.Changed) != 1 || cross.B.Name() != "aws-prod#1" {
+		t.Fatalf("cross-environment diff = %s", summary(cross))
+	}
 	var newArt model.SnapshotArtifact
 	for _, x := range a.Artifacts {
 		if x.Fingerprint == FP("new") {

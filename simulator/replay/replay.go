@@ -21,25 +21,29 @@ import (
 type Stats struct {
 	// Sent is the number of requests sent; Skipped the actions skipped
 	// because their ID was not after WithAfter's.
-	Sent, Skipped int64
+	Sent    int64 `json:"sent"`
+	Skipped int64 `json:"skipped"`
 	// Completed is the number of answered or failed requests; it equals
 	// Sent unless the replay was interrupted.
-	Completed int64
+	Completed int64 `json:"completed"`
 	// OrderViolations counts requests sent before an action they depend on
 	// had completed. The scheduler makes it zero; it is measured
 	// independently from the completion times as a check.
-	OrderViolations int64
+	OrderViolations int64 `json:"order_violations"`
 	// FirstID is the ID of the first action sent, LastID the highest
 	// (-1 when none was).
-	FirstID, LastID int64
+	FirstID int64 `json:"first_id"`
+	LastID  int64 `json:"last_id"`
 	// LatestLow and LatestHigh bound the IDs of the requests in flight
 	// when the last one was sent: after a replay with concurrency, the
 	// target's /latest may be any ID in [LatestLow, LatestHigh].
-	LatestLow, LatestHigh int64
+	LatestLow  int64 `json:"latest_low"`
+	LatestHigh int64 `json:"latest_high"`
 	// Start and End bound the replay.
-	Start, End time.Time
+	Start time.Time `json:"start"`
+	End   time.Time `json:"end"`
 	// Interrupted is set when the context ended the replay early.
-	Interrupted bool
+	Interrupted bool `json:"interrupted"`
 }
 
 // node is one action's completion, for the actions that depend on it.

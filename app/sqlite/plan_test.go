@@ -145,4 +145,7 @@ func TestPragmas(t *testing.T) {
 	if _, err := db.r.ExecContext(ctx, "DELETE FROM user"); err == nil {
 		t.Error("a reader connection could write")
 	}
+	if memstatusRC != 0 {
+		t.Errorf("sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) = %d, want 0 (SQLITE_OK)", memstatusRC)
+	}
 }

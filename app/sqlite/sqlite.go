@@ -35,10 +35,15 @@ var migrationFS embed.FS
 // pragmas the DSN cannot express.
 const driverName = "sqlite3_minitwit"
 
-var registerOnce sync.Once
+var (
+	registerOnce sync.Once
+	// memstatusRC is disableMemstatus's result: 0 when it took effect.
+	memstatusRC int
+)
 
 func register() {
 	registerOnce.Do(func() {
+		memstatusRC = disableMemstatus()
 		sql.Register(driverName, &sqlite3.SQLiteDriver{
 			ConnectHook: func(c *sqlite3.SQLiteConn) error {
 				// temp_store=MEMORY: the scratch image has no /tmp for

@@ -28,6 +28,13 @@ func (db *DB) BulkLoad(ctx context.Context, d *bulk.Data) error {
 	if err := tx.Commit(ctx); err != nil {
 		return fmt.Errorf("postgres: bulk load: commit: %w", err)
 	}
+	// Statistics, so the planner picks the indexes right away, and the
+	// visibility map, so the home timeline's index-only scans need not
+	// visit the heap, without waiting for autovacuum. (Not in a
+	// transaction: VACUUM cannot run in one.)
+	if _, err := db.pool.Exec(ctx, `VACUUM (ANALYZE) "user", message, follower`); err != nil {
+		return fmt.Errorf("postgres: bulk load: vacuum: %w", err)
+	}
 	d.Report(d.Total())
 	return nil
 }
@@ -101,10 +108,6 @@ func loadAll(ctx context.Context, tx pgx.Tx, d *bulk.Data) error {
 			return []any{ids[f[0]], ids[f[1]]}, nil
 		})); err != nil {
 		return fmt.Errorf("follows: %w", err)
-	}
-	// Fresh statistics, so the planner picks the indexes right away.
-	if _, err := tx.Exec(ctx, `ANALYZE "user", message, follower`); err != nil {
-		return fmt.Errorf("analyze: %w", err)
 	}
 	return nil
 }

@@ -431,3 +431,19 @@ func TestExitCode(t *testing.T) {
 		t.Error("exit code mapping")
 	}
 }
+
+func TestRunUnreachableTargetSaysWhy(t *testing.T) {
+	srv := httptest.NewServer(http.NotFoundHandler())
+	target := srv.URL
+	srv.Close() // nothing listens there any more
+	r := run(context.Background(), false, "run", "-t", target, "-s", generate(t, 2, 5, 1), "--compat")
+	if r.code != 1 {
+		t.Errorf("exit %d, want 1", r.code)
+	}
+	if !strings.Contains(r.stderr, "warning: GET "+target+"/latest: connection refused (is the target running on that port?)") {
+		t.Errorf("stderr does not say why:\n%s", r.stderr)
+	}
+	if !strings.Contains(r.stderr, "5 errors, more than --max-errors 0") {
+		t.Errorf("stderr:\n%s", r.stderr)
+	}
+}

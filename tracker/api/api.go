@@ -302,7 +302,7 @@ type ReportArtifact struct {
 }
 
 // SnapshotReportRequest is the body of
-// PUT /api/v2/environments/{org}/{env}/report/{docker|server}.
+// PUT /api/v2/environments/{org}/{env}/report/{type}, type one of model.ReportTypes.
 type SnapshotReportRequest struct {
 	Artifacts []ReportArtifact `json:"artifacts"`
 }

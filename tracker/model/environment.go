@@ -8,6 +8,22 @@ import (
 // EnvironmentTypes are the accepted environment types.
 var EnvironmentTypes = []string{"docker", "server", "K8S", "ECS", "S3", "lambda"}
 
+// ReportTypes are the reporter kinds a snapshot can be reported as, the
+// last segment of PUT /api/v2/environments/{org}/{env}/report/{type}: Kosli's
+// set, so that its CLI's reporters all have a route.
+var ReportTypes = []string{"docker", "server", "K8S", "ECS", "lambda", "S3", "azure-apps"}
+
+// ValidateReportType returns t in its canonical case (k8s → K8S), or an
+// EINVALID error naming it when it is not one of ReportTypes.
+func ValidateReportType(t string) (string, error) {
+	for _, r := range ReportTypes {
+		if strings.EqualFold(r, t) {
+			return r, nil
+		}
+	}
+	return "", Errorf(EINVALID, "unknown report type %q: want one of %s", t, strings.Join(ReportTypes, ", "))
+}
+
 // Environment is a runtime place that a reporter snapshots periodically.
 type Environment struct {
 	ID          int64

@@ -245,6 +245,7 @@ func TestBadInput(t *testing.T) {
 		{"malformed diff expression", "GET", "/api/v2/env-diff/acme?snappish1=aws-beta%23x&snappish2=aws-beta", nil, 400, "malformed snapshot expression"},
 		{"missing diff expression", "GET", "/api/v2/env-diff/acme?snappish1=aws-beta", nil, 400, "snappish2"},
 		{"not JSON", "PUT", "/api/v2/environments/acme/aws-beta/report/docker", "{not json", 400, "invalid JSON"},
+		{"unknown report type", "PUT", "/api/v2/environments/acme/aws-beta/report/k9s", map[string]any{"artifacts": []any{map[string]any{"digests": map[string]any{"other": storetest.FP("other")}, "creationTimestamp": 1}}}, 400, `unknown report type "k9s"`},
 		{"empty body", "PUT", "/api/v2/flows/acme", "", 400, "empty body"},
 		{"artifacts not an array", "PUT", "/api/v2/environments/acme/aws-beta/report/docker", `{"artifacts": "x"}`, 400, "must be an array"},
 		{"artifacts missing", "PUT", "/api/v2/environments/acme/aws-beta/report/docker", `{"containers": []}`, 400, `"artifacts" is required`},
@@ -465,5 +466,24 @@ func TestUIFallback(t *testing.T) {
 	}
 	if r := e.do("GET", "/api/v2/unknown", "", nil); r.Status != 404 {
 		t.Fatalf("API 404 went to the UI: %d %s", r.Status, r.Body)
+	}
+}
+
+// TestReportTypes: every one of Kosli's report routes is accepted, in any
+// case, and each records its snapshot.
+func TestReportTypes(t *testing.T) {
+	e := newEnv(t)
+	e.seed()
+	for i, typ := range []string{"docker", "server", "K8S", "k8s", "ECS", "lambda", "S3", "azure-apps"} {
+		t.Run(typ, func(t *testing.T) {
+			arts := []any{map[string]any{"digests": map[string]any{"app": storetest.FP(typ)}, "creationTimestamp": 1}}
+			r := e.do("PUT", "/api/v2/environments/acme/aws-beta/report/"+typ, e.token, map[string]any{"artifacts": arts})
+			if r.Status != 201 {
+				t.Fatalf("report/%s: status %d, want 201: %s", typ, r.Status, r.Body)
+			}
+			if idx := r.Object(t)["index"]; idx != float64(i+1) {
+				t.Fatalf("report/%s: snapshot index %v, want %d", typ, idx, i+1)
+			}
+		})
 	}
 }

@@ -104,6 +104,12 @@ func (s *srv) reportSnapshot(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	// Checked before the body is read: a typo in a reporter's route
+	// must not record a snapshot.
+	if _, err := model.ValidateReportType(c.Param("type")); err != nil {
+		s.fail(c, err)
+		return
+	}
 	var body reportBody
 	if err := decodeJSON(c.Request.Body, "report snapshot", &body); err != nil {
 		s.fail(c, err)

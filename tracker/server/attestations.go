@@ -111,14 +111,12 @@ func (s *srv) attest(c *gin.Context) {
 		case req.IsCompliant != nil:
 			e.Compliant = *req.IsCompliant
 		default:
-			var verdict struct {
-				Compliant *bool `json:"compliant"`
-			}
-			if err := json.Unmarshal(report, &verdict); err != nil || verdict.Compliant == nil {
-				s.fail(c, model.Errorf(model.EINVALID, "attest simulator: give is_compliant or a report object with a boolean \"compliant\" field"))
+			ok, err := model.SimulatorCompliant(report)
+			if err != nil {
+				s.fail(c, model.Errorf(model.EINVALID, "attest simulator: %s", model.ErrorMessage(err)))
 				return
 			}
-			e.Compliant = *verdict.Compliant
+			e.Compliant = ok
 		}
 		e.Data = report
 	case model.EvidenceCoverage:

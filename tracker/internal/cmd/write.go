@@ -430,7 +430,13 @@ func NewCmdAttestEvidence(f *Factory, o *RootOptions, kind string, runF func(*At
 	case "junit":
 		fl.StringVarP(&opts.ResultsFile, "results-file", "R", "", "the JUnit XML file (required)")
 	case "simulator":
-		fl.StringVar(&opts.Report, "report", "", "the simulator's JSON report (required)")
+		fl.StringVar(&opts.Report, "report", "", "the simulator's JSON report, as written by simulator run --json (required)")
+		cmd.Long = `Report the simulator's JSON report (the file "simulator run --json" writes)
+as evidence. Its compliance comes from the report itself: compliant when
+its "errors" count is zero, non-compliant otherwise (consequences of an
+earlier error are not counted twice). No --compliant flag is needed; a
+report with its own boolean "compliant" field keeps that verdict.`
+		cmd.Example = "  simulator run --json report.json …\n  tracker attest simulator --flow minitwit --trail abc1234 --name simulator --fingerprint 9af401c4… --report report.json"
 	case "coverage":
 		fl.Float64Var(&opts.Coverage, "percent", -1, "measured coverage in percent (required)")
 		fl.Float64Var(&opts.MinCoverage, "min", 0, "minimum coverage in percent to be compliant")
@@ -493,6 +499,11 @@ func runAttestEvidence(cmd *cobra.Command, o *AttestEvidenceOptions) error {
 		raw, err := readJSONFile(o.Report, "--report")
 		if err != nil {
 			return err
+		}
+		// Checked here too so that a wrong file is a usage error before
+		// anything is sent; the server applies the same rule.
+		if _, err := model.SimulatorCompliant(raw); err != nil {
+			return usageErrorf("--report %s: %s", o.Report, model.ErrorMessage(err))
 		}
 		d.SimulatorReport = raw
 	case "coverage":

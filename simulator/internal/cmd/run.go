@@ -256,7 +256,7 @@ func runRun(ctx context.Context, o *RunOptions) error {
 		for {
 			select {
 			case <-t.C:
-				prog.Update(rec.Summary())
+				prog.Update(rec.Totals())
 			case <-stopProg:
 				return
 			}
@@ -265,7 +265,7 @@ func runRun(ctx context.Context, o *RunOptions) error {
 	st, rerr := e.Replay(ctx, src)
 	close(stopProg)
 	progWG.Wait()
-	prog.Update(rec.Summary())
+	prog.Update(rec.Totals())
 	prog.Finish()
 
 	out := output{Target: o.Target, Scenario: o.Scenario, Mode: mode.String(), Concurrency: o.Concurrency, Stats: st}

@@ -375,6 +375,11 @@ func TestRunExitStatusFollowsMaxErrors(t *testing.T) {
 	if n := strings.Count(string(lines), "\n"); n != 10 || !strings.Contains(string(lines), ","+srv.URL+",0,500,register\n") {
 		t.Errorf("%d error lines:\n%s", n, lines)
 	}
+	// --errors - prints the same lines first on standard output, as the
+	// course's script does.
+	if r := run(context.Background(), false, "run", "-t", srv.URL, "-s", scen, "--compat", "--errors", "-"); !strings.HasPrefix(r.stdout, string(lines)) {
+		t.Errorf("stdout does not start with the error lines:\n%s", r.stdout)
+	}
 	if r := run(context.Background(), false, "run", "-t", srv.URL, "-s", scen, "--max-errors", "2", "--verify=false"); r.code != 0 {
 		t.Errorf("with --max-errors 2: exit %d\n%s", r.code, r.stderr)
 	}

@@ -104,7 +104,7 @@ input and 130 when interrupted (the partial report is still written).`,
 	f.Float64Var(&opts.Rate, "rate", 0, "after the replay, an open-model load test at this many requests per second")
 	f.DurationVar(&opts.Duration, "duration", 0, "length of the load test")
 	f.StringVar(&opts.JSON, "json", "", "write the report as JSON to this file")
-	f.StringVar(&opts.Errors, "errors", "", "write course-compatible error lines to this file")
+	f.StringVar(&opts.Errors, "errors", "", "write course-compatible error lines to this file (- for standard output)")
 	f.StringVar(&opts.HTML, "html", "", "write a self-contained HTML report with charts to this file")
 	f.Int64Var(&opts.MaxErrors, "max-errors", 0, "exit with status 1 when the independent errors exceed this")
 	f.StringVar(&opts.Authorization, "authorization", scenario.Authorization, "Authorization header value")
@@ -182,7 +182,13 @@ func runRun(ctx context.Context, o *RunOptions) error {
 
 	rec := report.NewRecorder(report.Options{Target: o.Target, Budget: o.Timeout, Start: time.Now()})
 	var elog *report.ErrorLog
-	if o.Errors != "" {
+	switch o.Errors {
+	case "":
+	case "-":
+		// Like the course's script, which prints its error lines.
+		elog = report.NewErrorLog(o.IO.Out, o.Target)
+		defer elog.Close()
+	default:
 		f, err := os.Create(o.Errors)
 		if err != nil {
 			return usageErr("--errors: %w", err)
@@ -278,6 +284,11 @@ func runRun(ctx context.Context, o *RunOptions) error {
 		failures = append(failures, "replay stopped: "+rerr.Error())
 	}
 
+	if elog != nil {
+		if err := elog.Flush(); err != nil {
+			return err
+		}
+	}
 	w := o.IO.Out
 	fmt.Fprintf(w, "replay (%s pacing, concurrency %d): %d actions sent", mode, o.Concurrency, st.Sent)
 	if st.Skipped > 0 {

@@ -245,12 +245,12 @@ func FromArtifactView(v model.ArtifactView, htmlURL string) Artifact {
 	return a
 }
 
-// FromArtifact converts a bare artifact record (lists): state and history
-// are empty.
+// FromArtifact converts a bare artifact record (lists): its stored
+// compliance state, with history, evidence and the other arrays empty.
 func FromArtifact(x model.Artifact, htmlURL string) Artifact {
 	return Artifact{
 		Name: x.Name, Flow: x.Flow, Fingerprint: x.Fingerprint, GitCommit: x.GitCommit, CommitURL: x.CommitURL,
-		BuildURL: x.BuildURL, RepoURL: x.RepoURL, HTMLURL: htmlURL, TrailName: x.Trail,
+		BuildURL: x.BuildURL, RepoURL: x.RepoURL, HTMLURL: htmlURL, TrailName: x.Trail, State: x.State,
 		CreatedAt: Unix(x.CreatedAt), CommitAt: Unix(x.CommitTime), Template: []string{},
 		Tags: map[string]string{}, Running: []EnvSnapshot{}, Exited: []EnvSnapshot{}, History: []HistoryItem{},
 		Evidence: []EvidenceSummary{}, Deployments: []Deployment{},

@@ -23,6 +23,13 @@ type Artifact struct {
 	CommitTime time.Time
 	Trail      string
 	CreatedAt  time.Time
+	// State is the artifact's compliance state (COMPLIANT, NON-COMPLIANT
+	// or INCOMPLETE) as the store keeps it: recomputed by ComplianceState
+	// in the same transaction as every write that can change it (evidence
+	// of the artifact or its trail, the flow's template), so that a list
+	// of artifacts has its states without one evidence query per row.
+	// Filled on reads; ignored by PutArtifact.
+	State string
 }
 
 var (

@@ -15,8 +15,7 @@ import (
 	"github.com/minitwit-cd/kit/tracker/web/chart"
 )
 
-// artifactsPerPage keeps a flow's page quick: each row needs its evidence
-// to show a compliance state.
+// artifactsPerPage is how many artifacts a flow's page lists.
 const artifactsPerPage = 25
 
 // artifactRow is one artifact in a flow's list.
@@ -111,16 +110,12 @@ func (h *handler) flowPage(w http.ResponseWriter, r *http.Request, o orgReq) {
 		return
 	}
 	v := flowView{Flow: toFlowRow(o.org, f), Template: f.Template, Artifacts: []artifactRow{}}
-	trailEvidence := map[string][]model.Evidence{}
 	for _, a := range arts {
-		state, err := h.artifactState(ctx, o.org, f, a, trailEvidence)
-		if err != nil {
-			h.fail(w, r, o, err)
-			return
-		}
+		// The store keeps each artifact's compliance state up to date,
+		// so the page needs no evidence query per row.
 		v.Artifacts = append(v.Artifacts, artifactRow{
 			Name: a.Name, URL: artifactURL(o.org, f.Name, a.Fingerprint), Commit: shortCommit(a.GitCommit),
-			Fingerprint: a.Fingerprint, State: state, Created: a.CreatedAt,
+			Fingerprint: a.Fingerprint, State: a.State, Created: a.CreatedAt,
 		})
 	}
 	q := func(p int) string {
@@ -158,32 +153,6 @@ func (h *handler) flowPage(w http.ResponseWriter, r *http.Request, o orgReq) {
 		Crumbs: []crumb{{Name: o.org, URL: orgURL(o.org)}, {Name: "flows", URL: orgURL(o.org) + "#flows"}, {Name: f.Name}},
 		Data:   v,
 	})
-}
-
-// artifactState applies the compliance rule to an artifact's latest
-// evidence and its trail's, as the artifact page does; trail evidence is
-// cached because a flow's artifacts often share a trail.
-func (h *handler) artifactState(ctx context.Context, org string, f model.Flow, a model.Artifact, trails map[string][]model.Evidence) (string, error) {
-	ev, err := h.store.ListEvidence(ctx, org, model.EvidenceFilter{Flow: f.Name, Fingerprint: a.Fingerprint, Latest: true})
-	if err != nil {
-		return "", fmt.Errorf("evidence of %s: %w", a.Fingerprint, err)
-	}
-	if a.Trail != "" {
-		tev, ok := trails[a.Trail]
-		if !ok {
-			tev, err = h.store.ListEvidence(ctx, org, model.EvidenceFilter{Flow: f.Name, Trail: a.Trail, Latest: true})
-			if err != nil {
-				return "", fmt.Errorf("evidence of trail %s: %w", a.Trail, err)
-			}
-			trails[a.Trail] = tev
-		}
-		for _, e := range tev {
-			if e.Fingerprint == "" {
-				ev = append(ev, e)
-			}
-		}
-	}
-	return model.ComplianceState(f.Template, ev), nil
 }
 
 // fillMetrics computes the flow's DORA metrics per environment over the

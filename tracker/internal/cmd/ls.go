@@ -139,22 +139,24 @@ func runLs(cmd *cobra.Command, o *LsOptions) error {
 			fmt.Fprintln(out, "No artifacts were found.")
 			return nil
 		}
-		// The STATE column appears when the server computes states for
-		// lists (it always does for one artifact).
+		// The STATE column appears when the server sends states in lists
+		// (ours always does; one that does not gets no empty column).
 		withState := false
 		for _, a := range arts {
 			withState = withState || a.State != ""
 		}
 		var rows []string
 		for _, a := range arts {
-			state := ""
+			// Every row has every column, so that the table writer
+			// aligns STATE across the artifacts' blocks.
+			state, empty := "", ""
 			if withState {
-				state = orNA(a.State) + "\t"
+				state, empty = orNA(a.State)+"\t", "\t"
 			}
 			rows = append(rows,
 				fmt.Sprintf("%s\tName: %s\t%s%s", short(a.GitCommit, 7), a.Name, state, formatTime(api.Time(a.CreatedAt), now, loc, false)),
-				fmt.Sprintf("\tFingerprint: %s\t", a.Fingerprint),
-				"\t\t")
+				fmt.Sprintf("\tFingerprint: %s\t%s", a.Fingerprint, empty),
+				"\t\t"+empty)
 		}
 		header := []string{"COMMIT", "ARTIFACT", "CREATED_AT"}
 		if withState {

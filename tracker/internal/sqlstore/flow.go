@@ -184,12 +184,12 @@ func (db *DB) FindTrail(ctx context.Context, org, flow, name string) (model.Trai
 	return t, err
 }
 
-const artifactCols = `a.id, f.name, a.fingerprint, a.name, a.git_commit, a.commit_url, a.build_url, a.repo_url, a.commit_time, a.trail, a.created_at`
+const artifactCols = `a.id, f.name, a.fingerprint, a.name, a.git_commit, a.commit_url, a.build_url, a.repo_url, a.commit_time, a.trail, a.created_at, a.state`
 
 func scanArtifact(sc interface{ Scan(...any) error }) (model.Artifact, error) {
 	var a model.Artifact
 	var ct, at int64
-	err := sc.Scan(&a.ID, &a.Flow, &a.Fingerprint, &a.Name, &a.GitCommit, &a.CommitURL, &a.BuildURL, &a.RepoURL, &ct, &a.Trail, &at)
+	err := sc.Scan(&a.ID, &a.Flow, &a.Fingerprint, &a.Name, &a.GitCommit, &a.CommitURL, &a.BuildURL, &a.RepoURL, &ct, &a.Trail, &at, &a.State)
 	a.CommitTime, a.CreatedAt = fromMicro(ct), fromMicro(at)
 	return a, err
 }
@@ -227,7 +227,8 @@ func (db *DB) PutArtifact(ctx context.Context, org string, a model.Artifact) (mo
 			return fmt.Errorf("insert artifact: %w", db.raced(err))
 		}
 		created = true
-		return db.refreshArtifactState(ctx, tx, f.ID, f.Template, a.Fingerprint, a.Trail)
+		a.State, err = db.refreshArtifactState(ctx, tx, f.ID, f.Template, a.Fingerprint, a.Trail)
+		return err
 	})
 	return a, created, err
 }
@@ -357,13 +358,14 @@ func (db *DB) ListArtifacts(ctx context.Context, org string, fl model.ArtifactFi
 
 // refreshArtifactState recomputes the stored compliance state of one
 // artifact (kept denormalized so snapshots can show compliance cheaply).
-func (db *DB) refreshArtifactState(ctx context.Context, tx querier, flowID int64, template []string, fp, trail string) error {
+func (db *DB) refreshArtifactState(ctx context.Context, tx querier, flowID int64, template []string, fp, trail string) (string, error) {
 	ev, err := db.latestEvidence(ctx, tx, flowID, fp, trail)
 	if err != nil {
-		return err
+		return "", err
 	}
-	_, err = tx.ExecContext(ctx, db.q(`UPDATE artifacts SET state = ? WHERE flow_id = ? AND fingerprint = ?`), model.ComplianceState(template, ev), flowID, fp)
-	return err
+	state := model.ComplianceState(template, ev)
+	_, err = tx.ExecContext(ctx, db.q(`UPDATE artifacts SET state = ? WHERE flow_id = ? AND fingerprint = ?`), state, flowID, fp)
+	return state, err
 }
 
 func (db *DB) refreshFlowStates(ctx context.Context, tx querier, flowID int64, template []string) error {
@@ -372,7 +374,7 @@ func (db *DB) refreshFlowStates(ctx context.Context, tx querier, flowID int64, t
 		return err
 	}
 	for _, x := range pairs {
-		if err := db.refreshArtifactState(ctx, tx, flowID, template, x[0], x[1]); err != nil {
+		if _, err := db.refreshArtifactState(ctx, tx, flowID, template, x[0], x[1]); err != nil {
 			return err
 		}
 	}
@@ -487,7 +489,8 @@ func (db *DB) AddEvidence(ctx context.Context, org string, e model.Evidence) (mo
 			}
 		}
 		if e.Fingerprint != "" {
-			return db.refreshArtifactState(ctx, tx, f.ID, f.Template, e.Fingerprint, artTrail)
+			_, err := db.refreshArtifactState(ctx, tx, f.ID, f.Template, e.Fingerprint, artTrail)
+			return err
 		}
 		// Trail evidence counts for every artifact of the trail.
 		pairs, err := db.strings2(ctx, tx, `SELECT fingerprint, trail FROM artifacts WHERE flow_id = ? AND trail = ?`, f.ID, e.Trail)
@@ -495,7 +498,7 @@ func (db *DB) AddEvidence(ctx context.Context, org string, e model.Evidence) (mo
 			return err
 		}
 		for _, x := range pairs {
-			if err := db.refreshArtifactState(ctx, tx, f.ID, f.Template, x[0], x[1]); err != nil {
+			if _, err := db.refreshArtifactState(ctx, tx, f.ID, f.Template, x[0], x[1]); err != nil {
 				return err
 			}
 		}

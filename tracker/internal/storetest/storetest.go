@@ -37,6 +37,7 @@ func Run(t *testing.T, open Opener) {
 		{"Flows", testFlows},
 		{"Artifacts", testArtifacts},
 		{"Evidence", testEvidence},
+		{"ListStates", testListStates},
 		{"Deployments", testDeployments},
 		{"Environments", testEnvironments},
 		{"Snapshots", testSnapshots},
@@ -268,6 +269,81 @@ func testEvidence(t *testing.T, s model.Store) {
 	wantCode(t, err, model.EINVALID)
 	_, err = s.AddEvidence(ctx, "acme", model.Evidence{Flow: "runner", Name: "x", Type: "generic"})
 	wantCode(t, err, model.EINVALID)
+}
+
+// testListStates: artifacts read in bulk (lists, prefix and commit
+// look-ups) carry the state the compliance rule gives each one's evidence
+// and its trail's, through evidence, trail evidence recorded before the
+// artifact, and a template change.
+func testListStates(t *testing.T, s model.Store) {
+	ctx := context.Background()
+	Seed(t, s)
+	_, _, err := s.PutFlow(ctx, "acme", model.Flow{Name: "runner", Visibility: "public", Template: []string{"branch-coverage", "unit-tests"}})
+	must(t, err)
+	put := func(label, trail string, at time.Time) {
+		t.Helper()
+		a := artifact(label, fmt.Sprintf("%07x", sha256.Sum256([]byte(label)))[:7]+"ad7f0b0e4c3a1b2c3d4e5f60718293a4b", at)
+		a.Trail = trail
+		_, _, err := s.PutArtifact(ctx, "acme", a)
+		must(t, err)
+	}
+	attest := func(label, trail, name string, ok bool, at time.Time) {
+		t.Helper()
+		e := model.Evidence{Flow: "runner", Trail: trail, Name: name, Type: "generic", Compliant: ok, CreatedAt: at}
+		if label != "" {
+			e.Fingerprint = FP(label)
+		}
+		_, err := s.AddEvidence(ctx, "acme", e)
+		must(t, err)
+	}
+	check := func(step string, want map[string]string) {
+		t.Helper()
+		list, total, err := s.ListArtifacts(ctx, "acme", model.ArtifactFilter{Flow: "runner", Page: model.Page{PerPage: 100}})
+		must(t, err)
+		org, _, err := s.ListArtifacts(ctx, "acme", model.ArtifactFilter{Page: model.Page{PerPage: 100}})
+		must(t, err)
+		if total != len(want) || len(org) != len(want) {
+			t.Fatalf("%s: %d artifacts in the flow, %d in the org, want %d", step, total, len(org), len(want))
+		}
+		for _, a := range append(list, org...) {
+			v, err := model.ComposeArtifactView(ctx, s, "acme", a)
+			must(t, err)
+			if a.State != want[a.Fingerprint] || a.State != v.State {
+				t.Errorf("%s: listed state of %s = %q, want %q (its view says %q)", step, a.Name, a.State, want[a.Fingerprint], v.State)
+			}
+			one, err := s.FindArtifact(ctx, "acme", "runner", a.Fingerprint[:10])
+			must(t, err)
+			byCommit, err := s.FindArtifactsByCommit(ctx, "acme", "runner", a.GitCommit[:7])
+			must(t, err)
+			if one.State != a.State || len(byCommit) != 1 || byCommit[0].State != a.State {
+				t.Errorf("%s: %s found with state %q, by commit %+v, listed %q", step, a.Name, one.State, byCommit, a.State)
+			}
+		}
+	}
+	at := T0
+	tick := func() time.Time { at = at.Add(time.Minute); return at }
+	put("none", "", tick())
+	put("good", "", tick())
+	attest("good", "", "branch-coverage", true, tick())
+	attest("good", "", "unit-tests", true, tick())
+	put("bad", "", tick())
+	attest("bad", "", "branch-coverage", false, tick())
+	// Trail evidence recorded before its artifacts exist still counts.
+	attest("", "t4", "branch-coverage", true, tick())
+	put("trail-a", "t4", tick())
+	put("trail-b", "t4", tick())
+	attest("trail-a", "", "unit-tests", true, tick())
+	check("evidence", map[string]string{FP("none"): model.Incomplete, FP("good"): model.Compliant, FP("bad"): model.NonCompliant,
+		FP("trail-a"): model.Compliant, FP("trail-b"): model.Incomplete})
+	// A later failing trail report changes every artifact of the trail.
+	attest("", "t4", "branch-coverage", false, tick())
+	check("trail evidence", map[string]string{FP("none"): model.Incomplete, FP("good"): model.Compliant, FP("bad"): model.NonCompliant,
+		FP("trail-a"): model.NonCompliant, FP("trail-b"): model.NonCompliant})
+	attest("", "t4", "branch-coverage", true, tick())
+	_, _, err = s.PutFlow(ctx, "acme", model.Flow{Name: "runner", Visibility: "public", Template: []string{"branch-coverage"}})
+	must(t, err)
+	check("template change", map[string]string{FP("none"): model.Incomplete, FP("good"): model.Compliant, FP("bad"): model.NonCompliant,
+		FP("trail-a"): model.Compliant, FP("trail-b"): model.Compliant})
 }
 
 func testDeployments(t *testing.T, s model.Store) {

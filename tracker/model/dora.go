@@ -38,6 +38,28 @@ type DORADay struct {
 	Failures    int
 }
 
+// FlowStart is the first start of one of a flow's artifacts in one
+// environment within a window.
+type FlowStart struct {
+	Environment string
+	Fingerprint string
+	// At is the first started event in the window.
+	At time.Time
+	// CommitTime and CreatedAt are the artifact's (CommitTime zero when
+	// unknown): lead time runs from the first that is known.
+	CommitTime time.Time
+	CreatedAt  time.Time
+}
+
+// LeadStart is when the artifact's lead time starts: its commit, or its
+// creation when the commit time is unknown.
+func (f FlowStart) LeadStart() time.Time {
+	if f.CommitTime.IsZero() {
+		return f.CreatedAt
+	}
+	return f.CommitTime
+}
+
 // ComputeDORA computes the metrics of one flow in one environment from its
 // deployments (any order), the runtime events of the environment and the
 // flow's artifacts by fingerprint, over [from, to].
@@ -107,64 +129,60 @@ func ComputeDORA(flow, env string, from, to time.Time, deps []Deployment, events
 }
 
 // FlowDORA computes DORA metrics for every environment the flow was
-// deployed to or ran in during the window of days ending at now.
+// deployed to or ran in during the window of days ending at now, in a
+// fixed number of store queries (FindFlow, ListDeployments, FlowStarts).
 func FlowDORA(ctx context.Context, s Store, org, flow string, now time.Time, days int) ([]DORAMetrics, error) {
+	m, _, _, err := LoadFlowDORA(ctx, s, org, flow, now, days)
+	return m, err
+}
+
+// LoadFlowDORA is FlowDORA that also returns what it loaded, the flow's
+// deployments and first starts, for callers that chart them too.
+func LoadFlowDORA(ctx context.Context, s Store, org, flow string, now time.Time, days int) ([]DORAMetrics, []Deployment, []FlowStart, error) {
 	if days <= 0 {
 		days = 30
 	}
 	if _, err := s.FindFlow(ctx, org, flow); err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
 	from := now.Add(-time.Duration(days) * 24 * time.Hour)
 	deps, err := s.ListDeployments(ctx, org, DeploymentFilter{Flow: flow})
 	if err != nil {
-		return nil, fmt.Errorf("dora deployments: %w", err)
+		return nil, nil, nil, fmt.Errorf("dora deployments: %w", err)
 	}
-	arts := map[string]Artifact{}
-	for p := 1; ; p++ {
-		page, total, err := s.ListArtifacts(ctx, org, ArtifactFilter{Flow: flow, Page: Page{Page: p, PerPage: 1000}})
-		if err != nil {
-			return nil, fmt.Errorf("dora artifacts: %w", err)
-		}
-		for _, a := range page {
-			arts[a.Fingerprint] = a
-		}
-		if len(page) == 0 || p*1000 >= total {
-			break
-		}
+	// One query for every first start of the flow's artifacts in the
+	// window, with the times lead time runs from.
+	starts, err := s.FlowStarts(ctx, org, flow, from, now)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("dora starts: %w", err)
 	}
+	return DORAFromStarts(flow, from, now, deps, starts), deps, starts, nil
+}
+
+// DORAFromStarts applies ComputeDORA to every environment the flow was
+// deployed to or started in, sorted by name.
+func DORAFromStarts(flow string, from, now time.Time, deps []Deployment, starts []FlowStart) []DORAMetrics {
 	envSet := map[string]bool{}
 	depsBy := map[string][]Deployment{}
 	for _, d := range deps {
 		envSet[d.Environment] = true
 		depsBy[d.Environment] = append(depsBy[d.Environment], d)
 	}
-	var events []Event
-	for p := 1; ; p++ {
-		evs, total, err := s.ListEvents(ctx, org, EventFilter{Flow: flow, Type: EventStarted, Since: from, Page: Page{Page: p, PerPage: MaxPerPage}})
-		if err != nil {
-			return nil, fmt.Errorf("dora events: %w", err)
-		}
-		for _, e := range evs {
-			envSet[e.Environment] = true
-		}
-		events = append(events, evs...)
-		if len(evs) == 0 || p*MaxPerPage >= total {
-			break
-		}
+	eventsBy := map[string][]Event{}
+	arts := make(map[string]Artifact, len(starts))
+	for _, st := range starts {
+		envSet[st.Environment] = true
+		eventsBy[st.Environment] = append(eventsBy[st.Environment], Event{Environment: st.Environment, Fingerprint: st.Fingerprint, Type: EventStarted, At: st.At})
+		arts[st.Fingerprint] = Artifact{Flow: flow, Fingerprint: st.Fingerprint, CommitTime: st.CommitTime, CreatedAt: st.CreatedAt}
 	}
 	envs := make([]string, 0, len(envSet))
 	for e := range envSet {
 		envs = append(envs, e)
 	}
 	sort.Strings(envs)
-	eventsBy := map[string][]Event{}
-	for _, e := range events {
-		eventsBy[e.Environment] = append(eventsBy[e.Environment], e)
-	}
 	out := []DORAMetrics{}
 	for _, env := range envs {
 		out = append(out, ComputeDORA(flow, env, from, now, depsBy[env], eventsBy[env], arts))
 	}
-	return out, nil
+	return out
 }

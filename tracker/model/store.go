@@ -85,6 +85,11 @@ type Store interface {
 	// ListEvents returns derived events of the org (optionally of one
 	// environment and/or fingerprint) and the total.
 	ListEvents(ctx context.Context, org string, f EventFilter) ([]Event, int, error)
+	// FlowStarts returns, for every environment and every artifact of the
+	// flow that started running there in [from, to], the first such
+	// start, with the artifact's commit and creation times: what lead
+	// time is measured from, in one query however large the flow.
+	FlowStarts(ctx context.Context, org, flow string, from, to time.Time) ([]FlowStart, error)
 
 	// Ping checks the database answers (for /ready).
 	Ping(ctx context.Context) error

@@ -131,9 +131,9 @@ func (h *handler) flowPage(w http.ResponseWriter, r *http.Request, o orgReq) {
 	if pageNo*artifactsPerPage < total {
 		v.NextURL = q(pageNo + 1)
 	}
-	deps, err := h.store.ListDeployments(ctx, o.org, model.DeploymentFilter{Flow: f.Name})
+	metrics, deps, starts, err := model.LoadFlowDORA(ctx, h.store, o.org, f.Name, h.now(), days)
 	if err != nil {
-		h.fail(w, r, o, fmt.Errorf("deployments of %s: %w", f.Name, err))
+		h.fail(w, r, o, fmt.Errorf("dora metrics of %s: %w", f.Name, err))
 		return
 	}
 	// Newest first, whatever order the store keeps.
@@ -144,10 +144,7 @@ func (h *handler) flowPage(w http.ResponseWriter, r *http.Request, o orgReq) {
 			Env: d.Environment, EnvURL: envURL(o.org, d.Environment), Status: d.Status, Failed: d.Failed(), Time: d.CreatedAt,
 		})
 	}
-	if err := h.fillMetrics(ctx, o, f, days, deps, &v); err != nil {
-		h.fail(w, r, o, err)
-		return
-	}
+	fillMetrics(o, days, h.now(), metrics, deps, starts, &v)
 	h.render(w, r, http.StatusOK, "flow", page{
 		Title: f.Name, Org: o.org, Authed: o.authed,
 		Crumbs: []crumb{{Name: o.org, URL: orgURL(o.org)}, {Name: "flows", URL: orgURL(o.org) + "#flows"}, {Name: f.Name}},
@@ -155,18 +152,13 @@ func (h *handler) flowPage(w http.ResponseWriter, r *http.Request, o orgReq) {
 	})
 }
 
-// fillMetrics computes the flow's DORA metrics per environment over the
-// last days and the two charts: deployments per week and lead time of each
-// artifact that started running.
-func (h *handler) fillMetrics(ctx context.Context, o orgReq, f model.Flow, days int, deps []model.Deployment, v *flowView) error {
-	now := h.now()
+// fillMetrics formats the flow's DORA metrics per environment over the
+// last days and draws the two charts: deployments per week and lead time
+// of each artifact that started running.
+func fillMetrics(o orgReq, days int, now time.Time, metrics []model.DORAMetrics, deps []model.Deployment, starts []model.FlowStart, v *flowView) {
 	from := now.Add(-time.Duration(days) * 24 * time.Hour)
 	v.MetricsNote = fmt.Sprintf("Over the last %d days (%s to %s), per environment. Lead time runs from the commit to the first snapshot the artifact runs in; failures are deployments marked failed or rolled back.",
 		days, from.UTC().Format("2 Jan 2006"), now.UTC().Format("2 Jan 2006"))
-	metrics, err := model.FlowDORA(ctx, h.store, o.org, f.Name, now, days)
-	if err != nil {
-		return fmt.Errorf("dora metrics of %s: %w", f.Name, err)
-	}
 	dash := "–"
 	for _, m := range metrics {
 		row := metricRow{
@@ -185,19 +177,15 @@ func (h *handler) fillMetrics(ctx context.Context, o orgReq, f model.Flow, days 
 		v.Metrics = append(v.Metrics, row)
 	}
 	if len(metrics) == 0 {
-		return nil
+		return
 	}
 	envs := make([]string, len(metrics))
 	for i, m := range metrics {
 		envs[i] = m.Environment
 	}
 	v.Charts = append(v.Charts, titledChart{Title: "Deployments per week", SVG: chart.BarChart(weeklyDeployments(envs, deps, from, now))})
-	lead, err := h.leadTimes(ctx, o.org, f.Name, envs, from, now)
-	if err != nil {
-		return err
-	}
+	lead := leadTimes(envs, starts)
 	v.Charts = append(v.Charts, titledChart{Title: "Lead time from commit to running (" + lead.Unit + ")", SVG: chart.LineChart(lead)})
-	return nil
 }
 
 // weeklyDeployments buckets deployments into 7-day groups ending at now,
@@ -241,55 +229,24 @@ func weeklyDeployments(envs []string, deps []model.Deployment, from, now time.Ti
 }
 
 // leadTimes measures, per environment, each of the flow's artifacts that
-// started running there in the window: hours from its commit (or its
-// creation when the commit time is unknown) to its first start.
-func (h *handler) leadTimes(ctx context.Context, org, flow string, envs []string, from, now time.Time) (chart.Lines, error) {
-	arts := map[string]model.Artifact{}
-	for p := 1; ; p++ {
-		page, total, err := h.store.ListArtifacts(ctx, org, model.ArtifactFilter{Flow: flow, Page: model.Page{Page: p, PerPage: 1000}})
-		if err != nil {
-			return chart.Lines{}, fmt.Errorf("artifacts of %s: %w", flow, err)
-		}
-		for _, a := range page {
-			arts[a.Fingerprint] = a
-		}
-		if len(page) == 0 || p*1000 >= total {
-			break
+// started running there in the window (starts, from the store's one
+// FlowStarts query): the time from its commit (or its creation when the
+// commit time is unknown) to its first start.
+func leadTimes(envs []string, starts []model.FlowStart) chart.Lines {
+	byEnv := map[string][]chart.Point{}
+	for _, st := range starts {
+		if start := st.LeadStart(); !st.At.Before(start) {
+			byEnv[st.Environment] = append(byEnv[st.Environment], chart.Point{T: st.At, V: st.At.Sub(start).Seconds()})
 		}
 	}
 	out := chart.Lines{Title: "Lead time"}
 	for _, env := range envs {
-		first := map[string]time.Time{}
-		err := h.eachEvent(ctx, org, model.EventFilter{Environment: env, Since: from}, func(e model.Event) {
-			if e.Type != model.EventStarted || e.At.After(now) {
-				return
-			}
-			if _, ok := arts[e.Fingerprint]; !ok {
-				return
-			}
-			if t, ok := first[e.Fingerprint]; !ok || e.At.Before(t) {
-				first[e.Fingerprint] = e.At
-			}
-		})
-		if err != nil {
-			return chart.Lines{}, err
-		}
-		line := chart.Line{Label: env}
-		for fp, at := range first {
-			a := arts[fp]
-			start := a.CommitTime
-			if start.IsZero() {
-				start = a.CreatedAt
-			}
-			if !at.Before(start) {
-				line.Points = append(line.Points, chart.Point{T: at, V: at.Sub(start).Seconds()})
-			}
-		}
+		line := chart.Line{Label: env, Points: byEnv[env]}
 		sort.Slice(line.Points, func(i, j int) bool { return line.Points[i].T.Before(line.Points[j].T) })
 		out.Lines = append(out.Lines, line)
 	}
 	scaleLeadTimes(&out)
-	return out, nil
+	return out
 }
 
 // scaleLeadTimes converts lead times from seconds to the unit that suits

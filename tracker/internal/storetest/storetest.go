@@ -38,6 +38,7 @@ func Run(t *testing.T, open Opener) {
 		{"Artifacts", testArtifacts},
 		{"Evidence", testEvidence},
 		{"ListStates", testListStates},
+		{"FlowStarts", testFlowStarts},
 		{"Deployments", testDeployments},
 		{"Environments", testEnvironments},
 		{"Snapshots", testSnapshots},
@@ -344,6 +345,61 @@ func testListStates(t *testing.T, s model.Store) {
 	must(t, err)
 	check("template change", map[string]string{FP("none"): model.Incomplete, FP("good"): model.Compliant, FP("bad"): model.NonCompliant,
 		FP("trail-a"): model.Compliant, FP("trail-b"): model.Compliant})
+}
+
+// testFlowStarts: the first start of each of a flow's artifacts in each
+// environment within the window, with its commit and creation times;
+// other flows' artifacts, unknown fingerprints, scaling and starts outside
+// the window are left out.
+func testFlowStarts(t *testing.T, s model.Store) {
+	ctx := context.Background()
+	Seed(t, s)
+	_, _, err := s.PutFlow(ctx, "acme", model.Flow{Name: "saver"})
+	must(t, err)
+	v1 := artifact("v1", "16d9990ad7f0b0e4c3a1b2c3d4e5f60718293a4b", T0)
+	v1.CommitTime = T0.Add(-time.Hour)
+	_, _, err = s.PutArtifact(ctx, "acme", v1)
+	must(t, err)
+	_, _, err = s.PutArtifact(ctx, "acme", artifact("v2", "27e0001ad7f0b0e4c3a1b2c3d4e5f60718293a4b", T0.Add(time.Minute)))
+	must(t, err)
+	sv := artifact("saver", "38f0001ad7f0b0e4c3a1b2c3d4e5f60718293a4b", T0)
+	sv.Flow = "saver"
+	_, _, err = s.PutArtifact(ctx, "acme", sv)
+	must(t, err)
+	m := func(n int) time.Time { return T0.Add(time.Duration(n) * time.Minute) }
+	report(t, s, "aws-beta", m(2), running("v1", 1, 1), running("saver", 1, 1), running("stranger", 1, 1))
+	report(t, s, "aws-beta", m(3), running("v1", 2, 1), running("saver", 1, 1))
+	report(t, s, "aws-beta", m(4), running("saver", 1, 1))
+	report(t, s, "aws-beta", m(5), running("v1", 1, 1), running("v2", 1, 1), running("saver", 1, 1))
+	report(t, s, "aws-prod", m(6), running("v1", 1, 1))
+	report(t, s, "aws-prod", m(90), running("v1", 1, 1), running("v2", 1, 1))
+	starts, err := s.FlowStarts(ctx, "acme", "runner", m(1), m(60))
+	must(t, err)
+	want := []model.FlowStart{
+		{Environment: "aws-beta", Fingerprint: FP("v1"), At: m(2), CommitTime: T0.Add(-time.Hour), CreatedAt: T0},
+		{Environment: "aws-beta", Fingerprint: FP("v2"), At: m(5), CreatedAt: m(1)},
+		{Environment: "aws-prod", Fingerprint: FP("v1"), At: m(6), CommitTime: T0.Add(-time.Hour), CreatedAt: T0},
+	}
+	if fmt.Sprint(starts) != fmt.Sprint(want) {
+		t.Fatalf("starts = %+v\nwant %+v", starts, want)
+	}
+	if got := want[1].LeadStart(); !got.Equal(m(1)) {
+		t.Fatalf("lead start without a commit time = %v", got)
+	}
+	// The window starts after v1's first start in aws-beta: its restart
+	// is its first start there within the window.
+	starts, err = s.FlowStarts(ctx, "acme", "runner", m(3), m(4))
+	must(t, err)
+	if len(starts) != 0 {
+		t.Fatalf("starts in a window without any = %+v", starts)
+	}
+	starts, err = s.FlowStarts(ctx, "acme", "runner", m(3), m(5))
+	must(t, err)
+	if len(starts) != 2 || !starts[0].At.Equal(m(5)) || !starts[1].At.Equal(m(5)) {
+		t.Fatalf("starts from minute 3 = %+v", starts)
+	}
+	_, err = s.FlowStarts(ctx, "acme", "nope", m(0), m(60))
+	wantCode(t, err, model.ENOTFOUND)
 }
 
 func testDeployments(t *testing.T, s model.Store) {

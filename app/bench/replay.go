@@ -106,7 +106,7 @@ func replayPhase(ctx context.Context, u *ui, bin, db, path, htmlDir string, rep 
 	rep.add("replay", "unexpected statuses", float64(unexpected), "", "0", isZero)
 	rep.add("replay", "connection errors", float64(failed), "", "0", isZero)
 	srv.serverSide(rep, "replay")
-	rep.add("replay", "server peak RSS (VmHWM)", srv.peakRSS(), "B", "", nil)
+	srv.memory(rep, "replay", false)
 	if p, err := ch.write(); err != nil {
 		return err
 	} else if p != "" {

@@ -210,8 +210,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			err = mixedPhase(ctx, ui, opts, srv, rep)
 			addCPU(rep, "mixed", srv.cpuSeconds()-cpu0, time.Since(t0))
 			srv.serverSide(rep, "mixed")
-			rep.add("mixed", "server peak RSS (VmHWM)", srv.peakRSS(), "B", "< 100 MB", ltBytes(100<<20))
-			rep.add("mixed", "server RssAnon at the end", srv.anonRSS(), "B", "", nil)
+			srv.memory(rep, "mixed", true)
+			addFileSize(rep, "mixed", "database file after the phase", db)
+			addFileSize(rep, "mixed", "WAL file after the phase", db+"-wal")
 			if serr := srv.stop(); err == nil {
 				err = serr
 			}
@@ -228,8 +229,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			err = readPhase(ctx, ui, opts, srv, rep)
 			addCPU(rep, "read", srv.cpuSeconds()-cpu0, time.Since(t0))
 			srv.serverSide(rep, "read")
-			rep.add("read", "server peak RSS (VmHWM)", srv.peakRSS(), "B", "< 100 MB", ltBytes(100<<20))
-			rep.add("read", "server RssAnon at the end", srv.anonRSS(), "B", "", nil)
+			srv.memory(rep, "read", true)
 			if serr := srv.stop(); err == nil {
 				err = serr
 			}
@@ -251,4 +251,11 @@ func addCPU(rep *report, phase string, cpu float64, wall time.Duration) {
 		return
 	}
 	rep.add(phase, "server CPU (cores busy)", cpu/wall.Seconds(), "", "", nil)
+}
+
+// addFileSize reports the size of a file, if it exists.
+func addFileSize(rep *report, phase, what, path string) {
+	if st, err := os.Stat(path); err == nil {
+		rep.add(phase, what, float64(st.Size()), "B", "", nil)
+	}
 }

@@ -77,6 +77,15 @@ type server struct {
 	// its own view of latency, without the network, the client or the
 	// wait for a CPU before the handler ran.
 	handled *latencies
+	// peakAnon and peakFile are the largest RssAnon (heap, stacks,
+	// SQLite's page caches) and RssFile (mapped files: the binary and the
+	// memory-mapped database) seen by sampling, which tells what VmHWM,
+	// their peak sum, is made of.
+	peakAnon, peakFile float64
+	// peakPSS is the largest proportional set size seen: SQLite maps the
+	// database once per connection, and RSS counts a page once per
+	// mapping, PSS once.
+	peakPSS float64
 	err     error
 }
 
@@ -123,6 +132,7 @@ func startServer(ctx context.Context, bin, db string) (*server, error) {
 		s.err = s.cmd.Wait()
 		close(s.done)
 	}()
+	go s.sampleMemory()
 	select {
 	case u := <-urlc:
 		u = strings.Replace(u, "://0.0.0.0:", "://127.0.0.1:", 1)
@@ -192,13 +202,50 @@ func (s *server) stop() error {
 // the database file that SQLite has memory-mapped and touched.
 func (s *server) peakRSS() float64 { return s.procStatus("VmHWM:") }
 
-// anonRSS returns the server's current anonymous resident memory (RssAnon:
-// heap and stacks, without mapped files), or -1.
-func (s *server) anonRSS() float64 { return s.procStatus("RssAnon:") }
+// sampleMemory records the peaks of RssAnon and RssFile every 50 ms until
+// the server exits.
+func (s *server) sampleMemory() {
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for n := 0; ; n++ {
+		select {
+		case <-s.done:
+			return
+		case <-tick.C:
+		}
+		anon, file := s.procStatus("RssAnon:"), s.procStatus("RssFile:")
+		pss := -1.0
+		if n%5 == 0 {
+			// smaps_rollup walks the page tables: sample it less often.
+			pss = s.procField("smaps_rollup", "Pss:")
+		}
+		s.mu.Lock()
+		s.peakAnon, s.peakFile, s.peakPSS = max(s.peakAnon, anon), max(s.peakFile, file), max(s.peakPSS, pss)
+		s.mu.Unlock()
+	}
+}
+
+// memory adds the server's memory rows for a phase.
+func (s *server) memory(rep *report, phase string, target bool) {
+	if target {
+		rep.add(phase, "server peak RSS (VmHWM)", s.peakRSS(), "B", "< 100 MB", ltBytes(100<<20))
+	} else {
+		rep.add(phase, "server peak RSS (VmHWM)", s.peakRSS(), "B", "", nil)
+	}
+	s.mu.Lock()
+	anon, file, pss := s.peakAnon, s.peakFile, s.peakPSS
+	s.mu.Unlock()
+	rep.add(phase, "  peak RssAnon (sampled: heap, stacks, page caches)", anon, "B", "", nil)
+	rep.add(phase, "  peak RssFile (sampled: binary, mmapped database)", file, "B", "", nil)
+	rep.add(phase, "server peak PSS (sampled: mapped pages counted once)", pss, "B", "", nil)
+}
 
 // procStatus reads a "kB" field of /proc/PID/status in bytes.
-func (s *server) procStatus(field string) float64 {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
+func (s *server) procStatus(field string) float64 { return s.procField("status", field) }
+
+// procField reads a "kB" field of /proc/PID/<file> in bytes, or -1.
+func (s *server) procField(file, field string) float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/%s", s.cmd.Process.Pid, file))
 	if err != nil {
 		return -1
 	}

@@ -398,7 +398,7 @@ func FromSnapshotSummary(s model.SnapshotSummary, now time.Time) SnapshotSummary
 		end = now
 	}
 	return SnapshotSummary{Index: s.Index, From: Unix(s.From), To: Unix(s.To), Duration: end.Sub(s.From).Seconds(),
-		Artifacts: s.Artifacts, Instances: s.Instances}
+		Compliant: s.Compliant, Artifacts: s.Artifacts, Instances: s.Instances}
 }
 
 // DiffArtifact is one entry of a snapshot diff.
@@ -483,8 +483,12 @@ type Event struct {
 
 // FromEvent converts a domain event.
 func FromEvent(e model.Event) Event {
+	deps := e.Deployments
+	if deps == nil {
+		deps = []int{}
+	}
 	return Event{Environment: e.Environment, SnapshotIndex: e.SnapshotIndex, ArtifactName: e.ArtifactName, Fingerprint: e.Fingerprint,
-		Flow: e.Flow, Type: e.Type, Was: e.Was, Now: e.Now, Description: e.Description(), ReportedAt: Unix(e.At), Deployments: []int{}}
+		Flow: e.Flow, Type: e.Type, Was: e.Was, Now: e.Now, Description: e.Description(), ReportedAt: Unix(e.At), Deployments: deps}
 }
 
 // DORAMetrics is one row of GET /api/v2/flows/{org}/{flow}/metrics: the

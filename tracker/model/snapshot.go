@@ -106,11 +106,13 @@ type SnapshotArtifact struct {
 	RunningArtifact
 	Annotation Annotation
 	// Known is false when no flow has an artifact with this fingerprint.
-	Known       bool
-	Flow        string
-	GitCommit   string
-	CommitURL   string
-	Compliant   bool
+	Known     bool
+	Flow      string
+	GitCommit string
+	CommitURL string
+	Compliant bool
+	// Deployments are the numbers of the artifact's (its Flow's)
+	// deployments to the snapshot's environment, ascending.
 	Deployments []int
 }
 
@@ -159,6 +161,9 @@ type SnapshotSummary struct {
 	To        time.Time // zero for the latest
 	Artifacts int
 	Instances int
+	// Compliant is Snapshot.Compliant of this snapshot: every running
+	// artifact known and compliant (by its artifact's current state).
+	Compliant bool
 }
 
 // SnapshotReport is the result of reporting a running set.
@@ -191,6 +196,9 @@ type Event struct {
 	// Flow is the flow of the fingerprint's artifact, "" when unknown
 	// (filled on reads).
 	Flow string
+	// Deployments are the numbers of that artifact's deployments to the
+	// event's environment, ascending (filled on reads, never nil there).
+	Deployments []int
 }
 
 // DeriveEvents compares the previous and the next running sets (both sorted

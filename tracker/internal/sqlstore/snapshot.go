@@ -331,6 +331,9 @@ func (db *DB) FindSnapshot(ctx context.Context, org, envName string, ref model.S
 	if err := db.joinArtifacts(ctx, orgID, s.Exited); err != nil {
 		return s, err
 	}
+	if err := db.joinDeployments(ctx, orgID, env.Name, s.Artifacts, s.Exited); err != nil {
+		return s, err
+	}
 	return s, nil
 }
 
@@ -428,7 +431,7 @@ func (db *DB) joinArtifacts(ctx context.Context, orgID int64, arts []model.Snaps
 
 // ListSnapshots implements model.Store.
 func (db *DB) ListSnapshots(ctx context.Context, org, envName string, p model.Page) ([]model.SnapshotSummary, int, error) {
-	env, _, err := db.findEnv(ctx, db.R, org, envName)
+	env, orgID, err := db.findEnv(ctx, db.R, org, envName)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -462,7 +465,54 @@ func (db *DB) ListSnapshots(ctx context.Context, org, envName string, p model.Pa
 		}
 		next = s.From
 	}
-	return out, env.Snapshots, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, 0, err
+	}
+	rows.Close() // before the next query: one pooled connection at a time
+	if err := db.snapshotCompliance(ctx, orgID, env.ID, max(lo, 1), hi, out); err != nil {
+		return nil, 0, err
+	}
+	return out, env.Snapshots, nil
+}
+
+// snapshotCompliance sets Compliant on snapshots lo..hi of an environment
+// as Snapshot.Compliant would, in two queries for the whole page: the runs
+// alive anywhere in the range, and what the org knows of their
+// fingerprints. A snapshot is compliant unless a run alive in it is of an
+// unknown or not compliant artifact.
+func (db *DB) snapshotCompliance(ctx context.Context, orgID, envID int64, lo, hi int, page []model.SnapshotSummary) error {
+	if len(page) == 0 {
+		return nil
+	}
+	runs, err := db.queryRuns(ctx, db.R, `SELECT `+runCols+` FROM runs WHERE env_id = ? AND from_idx <= ? AND (to_idx = 0 OR to_idx > ?)`, envID, hi, lo)
+	if err != nil {
+		return err
+	}
+	arts := make([]model.SnapshotArtifact, len(runs))
+	for i, r := range runs {
+		arts[i] = model.SnapshotArtifact{RunningArtifact: r.ra}
+	}
+	if err := db.joinArtifacts(ctx, orgID, arts); err != nil {
+		return err
+	}
+	bad := map[int]bool{}
+	for i, r := range runs {
+		if arts[i].Known && arts[i].Compliant {
+			continue
+		}
+		// Run r is alive in snapshots from..to-1 (to 0: still running).
+		end := hi
+		if r.to != 0 {
+			end = min(end, r.to-1)
+		}
+		for idx := max(r.from, lo); idx <= end; idx++ {
+			bad[idx] = true
+		}
+	}
+	for i := range page {
+		page[i].Compliant = !bad[page[i].Index]
+	}
+	return nil
 }
 
 // ListEvents implements model.Store.
@@ -532,5 +582,12 @@ func (db *DB) ListEvents(ctx context.Context, org string, fl model.EventFilter) 
 		e.At = fromMicro(at)
 		out = append(out, e)
 	}
-	return out, total, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, 0, err
+	}
+	rows.Close() // before the next query: one pooled connection at a time
+	if err := db.joinEventDeployments(ctx, orgID, out); err != nil {
+		return nil, 0, err
+	}
+	return out, total, nil
 }

@@ -39,6 +39,7 @@ func Run(t *testing.T, open Opener) {
 		{"Evidence", testEvidence},
 		{"ListStates", testListStates},
 		{"FlowStarts", testFlowStarts},
+		{"SnapshotDeploymentsAndCompliance", testSnapshotDeploymentsAndCompliance},
 		{"Deployments", testDeployments},
 		{"Environments", testEnvironments},
 		{"Snapshots", testSnapshots},
@@ -400,6 +401,75 @@ func testFlowStarts(t *testing.T, s model.Store) {
 	}
 	_, err = s.FlowStarts(ctx, "acme", "nope", m(0), m(60))
 	wantCode(t, err, model.ENOTFOUND)
+}
+
+// testSnapshotDeploymentsAndCompliance: a snapshot's artifacts and an
+// environment's events name the deployments of their artifact to that
+// environment, and each row of the snapshot list is compliant exactly when
+// FindSnapshot says that snapshot is.
+func testSnapshotDeploymentsAndCompliance(t *testing.T, s model.Store) {
+	ctx := context.Background()
+	Seed(t, s)
+	_, _, err := s.PutArtifact(ctx, "acme", artifact("v1", "16d9990ad7f0b0e4c3a1b2c3d4e5f60718293a4b", T0))
+	must(t, err)
+	_, _, err = s.PutArtifact(ctx, "acme", artifact("v2", "27e0001ad7f0b0e4c3a1b2c3d4e5f60718293a4b", T0))
+	must(t, err)
+	_, err = s.AddEvidence(ctx, "acme", model.Evidence{Flow: "runner", Fingerprint: FP("v1"), Name: "branch-coverage", Type: "generic", Compliant: true, CreatedAt: T0})
+	must(t, err)
+	for _, d := range []struct{ label, env string }{{"v1", "aws-beta"}, {"v1", "aws-prod"}, {"v1", "aws-beta"}, {"v2", "aws-beta"}} {
+		_, err := s.CreateDeployment(ctx, "acme", model.Deployment{Flow: "runner", Fingerprint: FP(d.label), Environment: d.env, CreatedAt: T0})
+		must(t, err)
+	}
+	m := func(n int) time.Time { return T0.Add(time.Duration(n) * time.Minute) }
+	report(t, s, "aws-beta", m(1), running("v1", 1, 1))
+	report(t, s, "aws-beta", m(2), running("v1", 1, 1), running("v2", 1, 1))
+	report(t, s, "aws-beta", m(3), running("v1", 1, 1))
+	report(t, s, "aws-beta", m(4), running("v1", 2, 1), running("stranger", 1, 1))
+	report(t, s, "aws-beta", m(5), running("v1", 2, 1))
+	report(t, s, "aws-prod", m(5))
+
+	deps := map[string]string{FP("v1"): "[1 3]", FP("v2"): "[4]", FP("stranger"): "[]"}
+	two, err := s.FindSnapshot(ctx, "acme", "aws-beta", model.SnapshotRef{Index: 3})
+	must(t, err)
+	for _, a := range append(two.Artifacts, two.Exited...) {
+		if got := fmt.Sprint(a.Deployments); a.Deployments == nil || got != deps[a.Fingerprint] {
+			t.Errorf("aws-beta#3: deployments of %s = %s, want %s", a.Name, got, deps[a.Fingerprint])
+		}
+	}
+	if len(two.Exited) != 1 || two.Exited[0].Fingerprint != FP("v2") {
+		t.Fatalf("aws-beta#3 exited = %+v", two.Exited)
+	}
+	evs, _, err := s.ListEvents(ctx, "acme", model.EventFilter{Environment: "aws-beta"})
+	must(t, err)
+	if len(evs) != 6 {
+		t.Fatalf("events = %+v", evs)
+	}
+	for _, e := range evs {
+		if got := fmt.Sprint(e.Deployments); e.Deployments == nil || got != deps[e.Fingerprint] {
+			t.Errorf("event %s of %s in #%d: deployments %s, want %s", e.Type, e.ArtifactName, e.SnapshotIndex, got, deps[e.Fingerprint])
+		}
+	}
+
+	want := map[int]bool{1: true, 2: false, 3: true, 4: false, 5: true}
+	for _, pg := range []model.Page{{PerPage: 10}, {Page: 2, PerPage: 2}, {Page: 3, PerPage: 2}} {
+		list, _, err := s.ListSnapshots(ctx, "acme", "aws-beta", pg)
+		must(t, err)
+		if len(list) == 0 {
+			t.Fatalf("page %+v is empty", pg)
+		}
+		for _, row := range list {
+			snap, err := s.FindSnapshot(ctx, "acme", "aws-beta", model.SnapshotRef{Index: row.Index})
+			must(t, err)
+			if row.Compliant != want[row.Index] || row.Compliant != snap.Compliant() {
+				t.Errorf("page %+v: aws-beta#%d compliant = %v, want %v (FindSnapshot says %v)", pg, row.Index, row.Compliant, want[row.Index], snap.Compliant())
+			}
+		}
+	}
+	empty, _, err := s.ListSnapshots(ctx, "acme", "aws-prod", model.Page{})
+	must(t, err)
+	if len(empty) != 1 || !empty[0].Compliant {
+		t.Errorf("a snapshot running nothing = %+v, want compliant", empty)
+	}
 }
 
 func testDeployments(t *testing.T, s model.Store) {

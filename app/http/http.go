@@ -7,6 +7,7 @@
 package http
 
 import (
+	"context"
 	"crypto/rand"
 	"errors"
 	"log/slog"
@@ -163,7 +164,7 @@ func (s *server) engine() *gin.Engine {
 	r.UnescapePathValues = true
 	r.HandleMethodNotAllowed = true
 	r.ContextWithFallback = true
-	r.Use(s.observe, s.recover)
+	r.Use(s.observe, s.recover, detachWrites)
 
 	r.GET("/healthz", s.healthz)
 	r.GET("/version", s.version)
@@ -191,6 +192,19 @@ func (s *server) observe(c *gin.Context) {
 		slog.Duration("duration", elapsed),
 		slog.Int("bytes", max(c.Writer.Size(), 0)),
 	)
+}
+
+// detachWrites lets a write finish even when its client goes away: the
+// course's simulator gives up after 300 ms, and a registration cancelled
+// half-way would otherwise fail with "context canceled", leaving the user
+// missing and every later action of that user a 404. Reads keep the
+// request's context, so an abandoned read stops early.
+func detachWrites(c *gin.Context) {
+	switch c.Request.Method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+	default:
+		c.Request = c.Request.WithContext(context.WithoutCancel(c.Request.Context()))
+	}
 }
 
 // recover turns a panic into a logged 500 instead of a dropped connection.
@@ -230,6 +244,10 @@ func (s *server) version(c *gin.Context) {
 	c.JSON(http.StatusOK, buildinfo.Get())
 }
 
+// statusClientClosed is the status recorded for a request whose client
+// disconnected before the answer was ready.
+const statusClientClosed = 499
+
 // statuses maps each domain error code to its HTTP status, for the
 // simulator API and for the web UI. It is the only place where codes
 // become statuses; a code missing from it is a 500.
@@ -246,6 +264,11 @@ var statuses = map[string]struct{ api, web int }{
 // statusOf returns the status for err's code in the API (api true) or the
 // web UI.
 func statusOf(err error, api bool) int {
+	if errors.Is(err, context.Canceled) {
+		// The client went away (nginx's 499): nobody reads this
+		// answer, and it is not the server's fault.
+		return statusClientClosed
+	}
 	st, ok := statuses[minitwit.ErrorCode(err)]
 	if !ok {
 		return http.StatusInternalServerError
@@ -259,7 +282,7 @@ func statusOf(err error, api bool) int {
 // logIfInternal logs err when it is an internal error; users only see the
 // generic message for those.
 func (s *server) logIfInternal(c *gin.Context, err error) {
-	if minitwit.ErrorCode(err) == minitwit.EINTERNAL {
+	if minitwit.ErrorCode(err) == minitwit.EINTERNAL && !errors.Is(err, context.Canceled) {
 		s.log.LogAttrs(c.Request.Context(), slog.LevelError, "internal error",
 			slog.String("method", c.Request.Method),
 			slog.String("path", c.Request.URL.Path),

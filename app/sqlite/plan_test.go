@@ -129,6 +129,9 @@ func TestPragmas(t *testing.T) {
 		{"reader", "foreign_keys", "1"},
 		{"reader", "temp_store", "2"},
 		{"reader", "busy_timeout", "5000"},
+		// No mmap: mapped pages would count as the server's resident memory.
+		{"writer", "mmap_size", "0"},
+		{"reader", "mmap_size", "0"},
 	} {
 		pool := db.w
 		if tc.pool == "reader" {

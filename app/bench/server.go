@@ -16,25 +16,6 @@ import (
 	"time"
 )
 
-// repoRoot finds the module root (the directory with go.mod) above the
-// working directory, so the command works from anywhere in the repository.
-func repoRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("run bench inside the repository: no go.mod above the working directory")
-		}
-		dir = parent
-	}
-}
-
 // buildServer compiles ./app into dir, without the race detector: the
 // server is what is measured.
 func buildServer(ctx context.Context, root, dir string) (string, error) {

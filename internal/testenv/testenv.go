@@ -18,6 +18,8 @@ import (
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
+
+	"github.com/minitwit-cd/kit/internal/repo"
 )
 
 // DefaultPostgresURL is the server .ci/run starts: Debian's PostgreSQL on
@@ -152,4 +154,24 @@ func redact(raw string) string {
 		return "(unparseable URL)"
 	}
 	return u.Redacted()
+}
+
+// RepoRoot returns the module root above the test's directory.
+func RepoRoot(t testing.TB) string {
+	t.Helper()
+	root, err := repo.Root()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return root
+}
+
+// CourseScenario returns the course's scenario file kept beside the
+// repository (../shared/data/minitwit_scenario.tsv): required in CI,
+// skipped with the reason elsewhere.
+func CourseScenario(t testing.TB) string {
+	t.Helper()
+	p, err := repo.CourseScenario()
+	Require(t, "the course scenario", err)
+	return p
 }

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -17,37 +16,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/minitwit-cd/kit/internal/testenv"
 	"github.com/minitwit-cd/kit/simulator/replay"
 	"github.com/minitwit-cd/kit/simulator/report"
 	"github.com/minitwit-cd/kit/simulator/scenario"
 )
 
-// courseScenario returns the course's scenario file, found from the module
-// root; the test is skipped when the shared data is not there.
-func courseScenario(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	mustT(t, err)
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found")
-		}
-		dir = parent
-	}
-	p := filepath.Join(dir, "..", "shared", "data", "minitwit_scenario.tsv")
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("course scenario not available: %v", err)
-	}
-	return p
-}
-
 func openCourse(t testing.TB) *scenario.Reader {
 	t.Helper()
-	f, err := os.Open(courseScenario(t))
+	f, err := os.Open(testenv.CourseScenario(t))
 	mustT(t, err)
 	t.Cleanup(func() { f.Close() })
 	return scenario.NewReader(f)

@@ -4,40 +4,15 @@ import (
 	"errors"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/minitwit-cd/kit/internal/testenv"
 	"github.com/minitwit-cd/kit/simulator/scenario"
 )
 
-// courseScenario returns the path of the course's scenario file, found by
-// walking up from the package to the module root.
-func courseScenario(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the test's directory")
-		}
-		dir = parent
-	}
-	p := filepath.Join(dir, "..", "shared", "data", "minitwit_scenario.tsv")
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("course scenario not available: %v", err)
-	}
-	return p
-}
-
 func TestReaderCourseFile(t *testing.T) {
-	f, err := os.Open(courseScenario(t))
+	f, err := os.Open(testenv.CourseScenario(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,7 +24,7 @@ func TestComposeStack(t *testing.T) {
 	testenv.Docker(t)
 	compose := testenv.Binary(t, "docker-compose")
 	tag := buildImage(t)
-	root := repoRoot(t)
+	root := testenv.RepoRoot(t)
 	port := freePort(t)
 	suffix := make([]byte, 4)
 	_, _ = rand.Read(suffix)

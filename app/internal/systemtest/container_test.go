@@ -36,7 +36,7 @@ var (
 // once per test run and returns the tag; TestMain removes the image.
 func buildImage(t *testing.T) string {
 	t.Helper()
-	root := repoRoot(t)
+	root := testenv.RepoRoot(t)
 	bin := minitwitBinary(t)
 	imageOnce.Do(func() {
 		suffix := make([]byte, 4)
@@ -237,7 +237,7 @@ func simContract(t *testing.T, base string) {
 func TestBuildImageRejectsBadInput(t *testing.T) {
 	t.Parallel()
 	testenv.Docker(t)
-	root := repoRoot(t)
+	root := testenv.RepoRoot(t)
 	fake := filepath.Join(t.TempDir(), "minitwit")
 	if err := os.WriteFile(fake, []byte("not a binary"), 0o755); err != nil {
 		t.Fatal(err)

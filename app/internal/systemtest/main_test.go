@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/minitwit-cd/kit/internal/testenv"
 )
 
 // Build stamps passed to the binary and the image, so the container test
@@ -53,32 +55,13 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// repoRoot walks up from the package directory to the directory with go.mod.
-func repoRoot(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the test directory")
-		}
-		dir = parent
-	}
-}
-
 // minitwitBinary builds the static binary once per test run, with
 // scripts/build-binary.sh (the image's exact build) and without -race even
 // when the tests run with it: the subprocess is the system under test, and
 // a race-instrumented server would be several times slower on the scenario.
 func minitwitBinary(t testing.TB) string {
 	t.Helper()
-	root := repoRoot(t)
+	root := testenv.RepoRoot(t)
 	binaryOnce.Do(func() {
 		out, err := exec.Command("git", "-C", root, "rev-parse", "HEAD").Output()
 		if err != nil {

@@ -12,18 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/minitwit-cd/kit/internal/testenv"
 	"github.com/minitwit-cd/kit/simulator/scenario"
 )
-
-// scenarioPath is the course scenario, kept outside the repository.
-func scenarioPath(t testing.TB) string {
-	t.Helper()
-	p := filepath.Join(repoRoot(t), "..", "shared", "data", "minitwit_scenario.tsv")
-	if _, err := os.Stat(p); err != nil {
-		t.Fatalf("the course scenario is required: %v", err)
-	}
-	return p
-}
 
 // model is the state the scenario implies, built while replaying it.
 type model struct {
@@ -64,7 +55,7 @@ func TestScenarioReplay(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the full scenario replay is not short")
 	}
-	path := scenarioPath(t)
+	path := testenv.CourseScenario(t)
 	srv := startServer(t, filepath.Join(t.TempDir(), "minitwit.db"))
 	c := newSimClient(srv.URL)
 

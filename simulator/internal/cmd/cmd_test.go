@@ -18,37 +18,10 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/minitwit-cd/kit/app/server"
+	"github.com/minitwit-cd/kit/internal/testenv"
 	"github.com/minitwit-cd/kit/simulator/internal/cmd"
 	"github.com/minitwit-cd/kit/simulator/scenario"
 )
-
-// repoRoot walks up from the test's directory to go.mod.
-func repoRoot(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found")
-		}
-		dir = parent
-	}
-}
-
-func courseScenario(t testing.TB) string {
-	t.Helper()
-	p := filepath.Join(repoRoot(t), "..", "shared", "data", "minitwit_scenario.tsv")
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("course scenario not available: %v", err)
-	}
-	return p
-}
 
 // startApp runs the real MiniTwit in-process on a fresh SQLite file and
 // returns its base URL. bcrypt runs at its minimum cost: the replay judges
@@ -155,7 +128,7 @@ func readReport(t testing.TB, path string) jsonReport {
 // keeps CI's -race run short; `go test` without -race (and the
 // BenchmarkCourseMax benchmark) replays the whole file.
 func TestRunCourseScenarioMax(t *testing.T) {
-	course := courseScenario(t)
+	course := testenv.CourseScenario(t)
 	target := startApp(t)
 	dir := t.TempDir()
 	jsonPath, htmlPath, errPath := filepath.Join(dir, "r.json"), filepath.Join(dir, "r.html"), filepath.Join(dir, "errors.log")

@@ -144,13 +144,13 @@ func (s *server) register(ctx context.Context, username, email, password string)
 	if err := minitwit.ValidateRegistration(username, email, password); err != nil {
 		return minitwit.User{}, err
 	}
-	if err := checkText("username", username, MaxUsernameLen); err != nil {
+	if err := minitwit.CheckText("username", username, MaxUsernameLen); err != nil {
 		return minitwit.User{}, err
 	}
-	if err := checkText("email", email, MaxEmailLen); err != nil {
+	if err := minitwit.CheckText("email", email, MaxEmailLen); err != nil {
 		return minitwit.User{}, err
 	}
-	if err := checkText("password", password, 0); err != nil {
+	if err := minitwit.CheckText("password", password, 0); err != nil {
 		return minitwit.User{}, err
 	}
 	// bcrypt only hashes the first 72 bytes and refuses longer input.
@@ -176,23 +176,6 @@ func (s *server) register(ctx context.Context, username, email, password string)
 		return minitwit.User{}, fmt.Errorf("create user %q: %w", username, err)
 	}
 	return u, nil
-}
-
-// checkText rejects text a database cannot store faithfully or that is
-// over max characters (max 0: no limit). Invalid UTF-8 and NUL bytes are
-// refused rather than stored, because PostgreSQL rejects both and SQLite
-// would keep bytes no page can show.
-func checkText(field, s string, max int) error {
-	if !utf8.ValidString(s) {
-		return invalid("The %s is not valid UTF-8", field)
-	}
-	if strings.IndexByte(s, 0) >= 0 {
-		return invalid("The %s must not contain NUL characters", field)
-	}
-	if max > 0 && len(s) > max && utf8.RuneCountInString(s) > max {
-		return invalid("The %s is too long (at most %d characters)", field, max)
-	}
-	return nil
 }
 
 // decodeJSON reads a JSON object of at most MaxBodyBytes into v, naming
@@ -246,7 +229,7 @@ func jsonKind(kind string) string {
 // 400 for a name no user can have, 404 for an unknown one.
 func (s *server) userParam(c *gin.Context) (minitwit.User, error) {
 	name := c.Param("username")
-	if err := checkText("username", name, MaxUsernameLen); err != nil {
+	if err := minitwit.CheckText("username", name, MaxUsernameLen); err != nil {
 		return minitwit.User{}, err
 	}
 	u, err := s.store.UserByName(c.Request.Context(), name)
@@ -356,7 +339,7 @@ func (s *server) postUserMsg(c *gin.Context) {
 		s.apiError(c, invalid("%s", msgNoContent))
 		return
 	}
-	if err := checkText("content", *req.Content, 0); err != nil {
+	if err := minitwit.CheckText("content", *req.Content, 0); err != nil {
 		s.apiError(c, err)
 		return
 	}
@@ -430,7 +413,7 @@ func (s *server) postFollows(c *gin.Context) {
 		s.apiError(c, err)
 		return
 	}
-	if err := checkText("username", *target, MaxUsernameLen); err != nil {
+	if err := minitwit.CheckText("username", *target, MaxUsernameLen); err != nil {
 		s.apiError(c, err)
 		return
 	}

@@ -360,7 +360,7 @@ func (w *web) addMessage(c *gin.Context) {
 		return
 	}
 	text := c.Request.PostForm.Get("text")
-	if err := checkText("message", text, 0); err != nil {
+	if err := minitwit.CheckText("message", text, 0); err != nil {
 		w.fail(c, st, err)
 		return
 	}
@@ -399,7 +399,7 @@ func (w *web) postLogin(c *gin.Context) {
 	// A name no user can have is not worth a database round trip, and
 	// PostgreSQL would refuse a NUL or invalid UTF-8 in the query.
 	var u minitwit.User
-	err := checkText("username", name, MaxUsernameLen)
+	err := minitwit.CheckText("username", name, MaxUsernameLen)
 	if err == nil {
 		u, err = w.store.UserByName(c.Request.Context(), name)
 	}

@@ -47,3 +47,28 @@ func TestPageSize(t *testing.T) {
 		t.Fatal("Page.Size")
 	}
 }
+
+func TestCheckText(t *testing.T) {
+	tests := []struct {
+		name, s string
+		max     int
+		want    string
+	}{
+		{"ok", "Jürgen Ünal", 0, ""},
+		{"invalid utf-8", "a\xffb", 0, "The f is not valid UTF-8"},
+		{"nul", "a\x00b", 0, "The f must not contain NUL characters"},
+		{"runes not bytes", "üüü", 3, ""},
+		{"too long", "abcd", 3, "The f is too long (at most 3 characters)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := CheckText("f", tt.s, tt.max)
+			if got := ErrorMessage(err); got != tt.want {
+				t.Fatalf("CheckText(%q, %d) = %q, want %q", tt.s, tt.max, got, tt.want)
+			}
+			if err != nil && ErrorCode(err) != EINVALID {
+				t.Fatalf("code %q, want %q", ErrorCode(err), EINVALID)
+			}
+		})
+	}
+}

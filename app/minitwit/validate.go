@@ -1,6 +1,9 @@
 package minitwit
 
-import "strings"
+import (
+	"strings"
+	"unicode/utf8"
+)
 
 // The register error messages, shared by the simulator API and the web UI.
 const (
@@ -23,6 +26,24 @@ func ValidateRegistration(username, email, password string) error {
 		return Errorf(EINVALID, "%s", MsgBadEmail)
 	case password == "":
 		return Errorf(EINVALID, "%s", MsgNoPassword)
+	}
+	return nil
+}
+
+// CheckText rejects text a database cannot store faithfully, or that is
+// over max characters (max 0: no limit), with an EINVALID *Error naming
+// the field. Invalid UTF-8 and NUL bytes are refused rather than stored:
+// PostgreSQL rejects both and SQLite would keep bytes no page can show, so
+// both stores and the HTTP edge answer a 400 alike.
+func CheckText(field, s string, max int) error {
+	if !utf8.ValidString(s) {
+		return Errorf(EINVALID, "The %s is not valid UTF-8", field)
+	}
+	if strings.IndexByte(s, 0) >= 0 {
+		return Errorf(EINVALID, "The %s must not contain NUL characters", field)
+	}
+	if max > 0 && len(s) > max && utf8.RuneCountInString(s) > max {
+		return Errorf(EINVALID, "The %s is too long (at most %d characters)", field, max)
 	}
 	return nil
 }

@@ -137,7 +137,7 @@ func (db *DB) Stats(ctx context.Context) (minitwit.Stats, error) {
 // atomic ECONFLICT.
 func (db *DB) CreateUser(ctx context.Context, username, email, pwHash string) (minitwit.User, error) {
 	for _, f := range [][2]string{{"username", username}, {"email", email}, {"password hash", pwHash}} {
-		if err := checkText(f[0], f[1]); err != nil {
+		if err := minitwit.CheckText(f[0], f[1], 0); err != nil {
 			return minitwit.User{}, err
 		}
 	}
@@ -154,7 +154,7 @@ func (db *DB) CreateUser(ctx context.Context, username, email, pwHash string) (m
 
 // UserByName returns the user with exactly that username, or ENOTFOUND.
 func (db *DB) UserByName(ctx context.Context, username string) (minitwit.User, error) {
-	if checkText("username", username) != nil {
+	if minitwit.CheckText("username", username, 0) != nil {
 		// No stored name contains such characters (CreateUser refuses
 		// them), and PostgreSQL would fail on them as a parameter.
 		return minitwit.User{}, minitwit.Errorf(minitwit.ENOTFOUND, "Unknown user %q", username)
@@ -186,7 +186,7 @@ func (db *DB) UserByID(ctx context.Context, id int64) (minitwit.User, error) {
 // AddMessage stores a message by an existing user; ENOTFOUND when the
 // author does not exist.
 func (db *DB) AddMessage(ctx context.Context, authorID int64, text string, pubDate time.Time) (int64, error) {
-	if err := checkText("message", text); err != nil {
+	if err := minitwit.CheckText("message", text, 0); err != nil {
 		return 0, err
 	}
 	var id int64

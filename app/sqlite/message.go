@@ -15,7 +15,7 @@ import (
 // AddMessage stores a message by an existing user; ENOTFOUND when the
 // author does not exist (the foreign key says so, no extra lookup).
 func (db *DB) AddMessage(ctx context.Context, authorID int64, text string, pubDate time.Time) (int64, error) {
-	if err := checkText("message", text); err != nil {
+	if err := minitwit.CheckText("message", text, 0); err != nil {
 		return 0, err
 	}
 	res, err := db.insMessage.ExecContext(ctx, authorID, text, pubDate.Unix())

@@ -16,7 +16,7 @@ import (
 // others get ECONFLICT.
 func (db *DB) CreateUser(ctx context.Context, username, email, pwHash string) (minitwit.User, error) {
 	for _, f := range [][2]string{{"username", username}, {"email", email}, {"password hash", pwHash}} {
-		if err := checkText(f[0], f[1]); err != nil {
+		if err := minitwit.CheckText(f[0], f[1], 0); err != nil {
 			return minitwit.User{}, err
 		}
 	}
@@ -36,7 +36,7 @@ func (db *DB) CreateUser(ctx context.Context, username, email, pwHash string) (m
 
 // UserByName returns the user with exactly that username, or ENOTFOUND.
 func (db *DB) UserByName(ctx context.Context, username string) (minitwit.User, error) {
-	if checkText("username", username) != nil {
+	if minitwit.CheckText("username", username, 0) != nil {
 		// No stored name contains such characters (CreateUser refuses
 		// them), and PostgreSQL would fail on them as a parameter.
 		return minitwit.User{}, minitwit.Errorf(minitwit.ENOTFOUND, "Unknown user %q", username)

@@ -10,28 +10,11 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/minitwit-cd/kit/internal/testenv"
 )
-
-// lockedBuffer is a goroutine-safe writer for the server's stderr.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 func envOf(m map[string]string) func(string) string {
 	return func(k string) string { return m[k] }
@@ -105,7 +88,7 @@ func TestUsageErrors(t *testing.T) {
 func TestRunServesUntilCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	stderr := &lockedBuffer{}
+	stderr := &testenv.SyncBuffer{}
 	env := envOf(map[string]string{
 		"MINITWIT_DB":             filepath.Join(t.TempDir(), "minitwit.db"),
 		"MINITWIT_API_ADDR":       "127.0.0.1:0",

@@ -2,7 +2,6 @@ package server_test
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -14,7 +13,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -29,29 +27,11 @@ import (
 // simAuth is the course simulator's Authorization header.
 const simAuth = "Basic c2ltdWxhdG9yOnN1cGVyX3NhZmUh"
 
-// syncBuffer is a goroutine-safe log sink.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // start runs a real server on 127.0.0.1:0 and shuts it down when the test
 // ends. cfg.Addr and cfg.BcryptCost get test defaults.
-func start(t *testing.T, cfg server.Config) (*server.Server, *syncBuffer) {
+func start(t *testing.T, cfg server.Config) (*server.Server, *testenv.SyncBuffer) {
 	t.Helper()
-	logs := &syncBuffer{}
+	logs := &testenv.SyncBuffer{}
 	if cfg.Addr == "" {
 		cfg.Addr = "127.0.0.1:0"
 	}

@@ -16,6 +16,7 @@ import (
 	"time"
 	_ "time/tzdata" // the golden files are in Europe/Berlin time everywhere
 
+	"github.com/minitwit-cd/kit/internal/testenv"
 	"github.com/minitwit-cd/kit/tracker/api"
 	"github.com/minitwit-cd/kit/tracker/internal/cmd"
 )
@@ -45,24 +46,6 @@ func (c *clock) Advance(d time.Duration) time.Time {
 	defer c.mu.Unlock()
 	c.t = c.t.Add(d)
 	return c.t
-}
-
-// syncBuffer is a bytes.Buffer safe for a server goroutine and a test.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // tracker is a running server and the CLI pointed at it.
@@ -100,7 +83,7 @@ func startDB(t *testing.T, c *clock, dsn string) *tracker {
 	}
 	tr := &tracker{t: t, clock: c, loc: loc, db: dsn, dir: dir}
 	ctx, cancel := context.WithCancel(context.Background())
-	logs := &syncBuffer{}
+	logs := &testenv.SyncBuffer{}
 	f := tr.factory(&bytes.Buffer{}, logs, nil)
 	f.ServerNow = c.Now
 	done := make(chan int, 1)

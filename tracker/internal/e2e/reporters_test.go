@@ -120,10 +120,10 @@ func TestSnapshotEvery(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	out := &syncBuffer{}
+	out := &testenv.SyncBuffer{}
 	done := make(chan int, 1)
 	go func() {
-		done <- cmd.Main(ctx, tr.factory(out, &syncBuffer{}, nil), []string{"snapshot", "server", "vm", "--paths", file, "--every", "20ms"})
+		done <- cmd.Main(ctx, tr.factory(out, &testenv.SyncBuffer{}, nil), []string{"snapshot", "server", "vm", "--paths", file, "--every", "20ms"})
 	}()
 	deadline := time.Now().Add(20 * time.Second)
 	for strings.Count(out.String(), "vm#1: unchanged") < 2 {
@@ -314,10 +314,10 @@ func TestEverySurvivesAnUnreachableServer(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	errOut := &syncBuffer{}
+	errOut := &testenv.SyncBuffer{}
 	done := make(chan int, 1)
 	go func() {
-		done <- cmd.Main(ctx, tr.factory(&syncBuffer{}, errOut, map[string]string{"TRACKER_HOST": "http://127.0.0.1:1"}),
+		done <- cmd.Main(ctx, tr.factory(&testenv.SyncBuffer{}, errOut, map[string]string{"TRACKER_HOST": "http://127.0.0.1:1"}),
 			[]string{"snapshot", "server", "vm", "--paths", file, "--every", "20ms"})
 	}()
 	deadline := time.Now().Add(20 * time.Second)

@@ -68,9 +68,9 @@ func (e *Engine) Load(ctx context.Context, rate float64, duration time.Duration,
 		vegeta.MaxBody(1024),
 	)
 	interval := time.Duration(float64(time.Second) / rate)
-	pacer := vegeta.ConstantPacer{Freq: int(math.Round(rate * 1000)), Per: 1000 * time.Second}
+	pacer := precisePacer{vegeta.ConstantPacer{Freq: int(math.Round(rate * 1000)), Per: 1000 * time.Second}}
 	if rate >= 1 && rate == math.Trunc(rate) {
-		pacer = vegeta.ConstantPacer{Freq: int(rate), Per: time.Second}
+		pacer = precisePacer{vegeta.ConstantPacer{Freq: int(rate), Per: time.Second}}
 	}
 	stopWatch := make(chan struct{})
 	go func() {
@@ -125,6 +125,25 @@ func (e *Engine) Load(ctx context.Context, rate float64, duration time.Duration,
 		return st, err
 	}
 	return st, nil
+}
+
+// precisePacer is vegeta's constant pacer with the last coarseSlack of
+// each wait slept by preciseSleep: vegeta sleeps the waits Pace returns
+// with time.Sleep, which is up to a millisecond late on Linux, so Pace
+// hands it only the coarse part and sleeps the rest itself.
+type precisePacer struct{ vegeta.ConstantPacer }
+
+// Pace implements vegeta.Pacer.
+func (p precisePacer) Pace(elapsed time.Duration, hits uint64) (time.Duration, bool) {
+	wait, stop := p.ConstantPacer.Pace(elapsed, hits)
+	switch {
+	case stop || wait <= 0:
+		return wait, stop
+	case wait > coarseSlack:
+		return wait - coarseSlack, false
+	}
+	preciseSleep(wait)
+	return 0, false
 }
 
 // commandOf recovers a load request's command from its URL and body.

@@ -333,20 +333,30 @@ func (d *dispatcher) pace(f *flight) bool {
 	return sleepUntil(d.ctx, f.scheduled)
 }
 
-// sleepUntil waits for t or ctx; it returns false if ctx ended first.
+// coarseSlack is the last stretch before a send that sleepUntil waits out
+// with preciseSleep instead of a runtime timer. Go's timers on Linux wake
+// through epoll_pwait, whose timeout is whole milliseconds, so a timer
+// alone is up to 1 ms late (a bare sleep loop measures 1.06 ms p99 here);
+// a kernel high-resolution sleep of the rest lands within microseconds
+// without spinning a core.
+const coarseSlack = 2 * time.Millisecond
+
+// sleepUntil waits for t or ctx; it returns false if ctx ended first. Only
+// the final coarseSlack is not interruptible.
 func sleepUntil(ctx context.Context, t time.Time) bool {
-	d := time.Until(t)
-	if d <= 0 {
-		return ctx.Err() == nil
+	if d := time.Until(t) - coarseSlack; d > 0 {
+		timer := time.NewTimer(d)
+		select {
+		case <-timer.C:
+		case <-ctx.Done():
+			timer.Stop()
+			return false
+		}
 	}
-	timer := time.NewTimer(d)
-	defer timer.Stop()
-	select {
-	case <-timer.C:
-		return true
-	case <-ctx.Done():
-		return false
+	if d := time.Until(t); d > 0 {
+		preciseSleep(d)
 	}
+	return ctx.Err() == nil
 }
 
 func (d *dispatcher) user(name string) *userKeys {

@@ -72,14 +72,7 @@ func (e *Engine) Load(ctx context.Context, rate float64, duration time.Duration,
 	if rate >= 1 && rate == math.Trunc(rate) {
 		pacer = precisePacer{vegeta.ConstantPacer{Freq: int(rate), Per: time.Second}}
 	}
-	stopWatch := make(chan struct{})
-	go func() {
-		select {
-		case <-ctx.Done():
-			atk.Stop()
-		case <-stopWatch:
-		}
-	}()
+	stopAtk := context.AfterFunc(ctx, func() { atk.Stop() })
 	st := LoadStats{Rate: rate, Start: time.Now()}
 	for res := range atk.Attack(mix.target, pacer, duration, "load") {
 		if res.URL == "" {
@@ -119,7 +112,7 @@ func (e *Engine) Load(ctx context.Context, rate float64, duration time.Duration,
 			})
 		}
 	}
-	close(stopWatch)
+	stopAtk()
 	st.End = time.Now()
 	if err := ctx.Err(); err != nil {
 		return st, err

@@ -144,14 +144,7 @@ func (e *Engine) Replay(ctx context.Context, src Source) (Stats, error) {
 		vegeta.MaxWorkers(n),
 		vegeta.MaxBody(1024),
 	)
-	stopWatch := make(chan struct{})
-	go func() {
-		select {
-		case <-ctx.Done():
-			atk.Stop()
-		case <-stopWatch:
-		}
-	}()
+	stopAtk := context.AfterFunc(ctx, func() { atk.Stop() })
 	d.stats.Start = time.Now()
 	// A zero rate is vegeta's "as fast as the workers go": the pacing is
 	// done by the dispatcher, which blocks the workers until an action is
@@ -159,7 +152,7 @@ func (e *Engine) Replay(ctx context.Context, src Source) (Stats, error) {
 	for res := range atk.Attack(d.target, vegeta.Rate{}, 0, "") {
 		d.complete(res)
 	}
-	close(stopWatch)
+	stopAtk()
 	d.stats.End = time.Now()
 	d.mu.Lock()
 	defer d.mu.Unlock()

@@ -538,16 +538,11 @@ func (db *DB) ListEvidence(ctx context.Context, org string, fl model.EvidenceFil
 	}
 	byID := map[int64]int{}
 	ids := make([]any, 0, len(evs))
-	marks := ""
 	for i, e := range evs {
 		byID[e.ID] = i
 		ids = append(ids, e.ID)
-		if i > 0 {
-			marks += ","
-		}
-		marks += "?"
 	}
-	rows, err := db.R.QueryContext(ctx, db.q(`SELECT evidence_id, name, content FROM evidence_files WHERE evidence_id IN (`+marks+`) ORDER BY id`), ids...)
+	rows, err := db.R.QueryContext(ctx, db.q(`SELECT evidence_id, name, content FROM evidence_files WHERE evidence_id IN (`+marks(len(ids))+`) ORDER BY id`), ids...)
 	if err != nil {
 		return nil, fmt.Errorf("evidence files: %w", err)
 	}

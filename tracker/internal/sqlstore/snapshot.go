@@ -386,13 +386,11 @@ func (db *DB) joinArtifacts(ctx context.Context, orgID int64, arts []model.Snaps
 	if len(missing) > 0 {
 		args := make([]any, 0, len(missing)+1)
 		args = append(args, orgID)
-		marks := make([]string, len(missing))
-		for i, fp := range missing {
+		for _, fp := range missing {
 			args = append(args, fp)
-			marks[i] = "?"
 		}
 		rows, err := db.R.QueryContext(ctx, db.q(`SELECT a.fingerprint, f.name, a.git_commit, a.commit_url, a.state FROM artifacts a JOIN flows f ON f.id = a.flow_id
-			WHERE a.org_id = ? AND a.fingerprint IN (`+strings.Join(marks, ",")+`) ORDER BY a.created_at, a.id`), args...)
+			WHERE a.org_id = ? AND a.fingerprint IN (`+marks(len(missing))+`) ORDER BY a.created_at, a.id`), args...)
 		if err != nil {
 			return fmt.Errorf("join artifacts: %w", err)
 		}

@@ -201,6 +201,11 @@ func newClient(timeout time.Duration, conns int, keepAlive bool) *http.Client {
 // Close releases idle connections.
 func (e *Engine) Close() { e.client.CloseIdleConnections() }
 
+// requestHeader is the header of every scenario request (replay and load).
+func (e *Engine) requestHeader() http.Header {
+	return http.Header{"Authorization": {e.cfg.authorization}, "Content-Type": {"application/json"}}
+}
+
 // Latest asks the target's GET /latest and returns its value (-1 for an
 // empty database).
 func (e *Engine) Latest(ctx context.Context) (int64, error) {

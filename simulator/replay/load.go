@@ -53,7 +53,7 @@ func (e *Engine) Load(ctx context.Context, rate float64, duration time.Duration,
 	}
 	mix := &mixTargeter{
 		base:   e.base,
-		header: http.Header{"Authorization": {e.cfg.authorization}, "Content-Type": {"application/json"}},
+		header: e.requestHeader(),
 		users:  users,
 		rng:    rand.New(rand.NewPCG(seed, seed+1)),
 	}

@@ -126,7 +126,7 @@ func (e *Engine) Replay(ctx context.Context, src Source) (Stats, error) {
 		e:       e,
 		ctx:     ctx,
 		src:     src,
-		header:  http.Header{"Authorization": {e.cfg.authorization}, "Content-Type": {"application/json"}},
+		header:  e.requestHeader(),
 		users:   map[string]*userKeys{},
 		pairs:   map[pairKey]*node{},
 		flights: map[int64]*flight{},

@@ -130,7 +130,7 @@ func (s Summary) Commands() []string {
 // Summary returns a snapshot of everything recorded so far. It is cheap
 // enough to call a few times a second while the run goes on.
 func (r *Recorder) Summary() Summary {
-	s := r.totals()
+	s := r.Totals()
 	start, width, buckets := r.ser.snapshot()
 	s.Start, s.BucketWidth, s.Series = start, width, buckets
 	return s
@@ -138,10 +138,7 @@ func (r *Recorder) Summary() Summary {
 
 // Totals returns a Summary without the time series (Series is nil and
 // BucketWidth zero): what a progress line needs, for less than Summary costs.
-func (r *Recorder) Totals() Summary { return r.totals() }
-
-// totals merges the shards into a Summary without the time series.
-func (r *Recorder) totals() Summary {
+func (r *Recorder) Totals() Summary {
 	s, _ := r.totalsWithHistograms()
 	return s
 }

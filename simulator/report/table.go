@@ -12,7 +12,7 @@ import (
 
 // WriteTable writes the final report as an aligned text table: one row per
 // command and a total row, then the lateness and error lines.
-func (r *Recorder) WriteTable(w io.Writer) error { return writeTable(w, r.totals()) }
+func (r *Recorder) WriteTable(w io.Writer) error { return writeTable(w, r.Totals()) }
 
 // WriteJSON writes the Summary, time series included, as indented JSON.
 func (r *Recorder) WriteJSON(w io.Writer) error { return writeJSON(w, r.Summary()) }

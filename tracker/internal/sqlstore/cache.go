@@ -28,11 +28,11 @@ const maxCached = 250_000
 
 func cacheKey(orgID int64, fp string) string { return strconv.FormatInt(orgID, 10) + ":" + fp }
 
-func (c *fpCache) get(orgID int64, fp string) (artInfo, uint64, bool) {
+func (c *fpCache) get(orgID int64, fp string) (artInfo, bool) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	v, ok := c.m[cacheKey(orgID, fp)]
-	return v, c.gen, ok
+	return v, ok
 }
 
 func (c *fpCache) generation() uint64 {

@@ -375,7 +375,7 @@ func (db *DB) joinArtifacts(ctx context.Context, orgID int64, arts []model.Snaps
 			continue
 		}
 		if db.D.CacheArtifacts {
-			if v, _, ok := db.cache.get(orgID, a.Fingerprint); ok {
+			if v, ok := db.cache.get(orgID, a.Fingerprint); ok {
 				infos[a.Fingerprint] = v
 				continue
 			}

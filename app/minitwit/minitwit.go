@@ -6,6 +6,7 @@ package minitwit
 
 import (
 	"context"
+	"math"
 	"time"
 )
 
@@ -52,6 +53,15 @@ func (p Page) Size() int {
 		return DefaultPageSize
 	}
 	return p.Limit
+}
+
+// Before returns the page's key as an exclusive upper bound on message
+// IDs: BeforeID when set, else math.MaxInt64 (from the newest message).
+func (p Page) Before() int64 {
+	if p.BeforeID > 0 {
+		return p.BeforeID
+	}
+	return math.MaxInt64
 }
 
 // Store keeps MiniTwit's state. Implementations are safe for concurrent use.

@@ -3,6 +3,7 @@ package minitwit
 import (
 	"errors"
 	"fmt"
+	"math"
 	"testing"
 )
 
@@ -45,6 +46,21 @@ func TestErrorCodeThroughWrapping(t *testing.T) {
 func TestPageSize(t *testing.T) {
 	if (Page{}).Size() != DefaultPageSize || (Page{Limit: 7}).Size() != 7 {
 		t.Fatal("Page.Size")
+	}
+}
+
+func TestPageBefore(t *testing.T) {
+	for _, tc := range []struct {
+		page Page
+		want int64
+	}{
+		{Page{}, math.MaxInt64},
+		{Page{BeforeID: -1}, math.MaxInt64},
+		{Page{BeforeID: 42}, 42},
+	} {
+		if got := tc.page.Before(); got != tc.want {
+			t.Errorf("%+v.Before() = %d, want %d", tc.page, got, tc.want)
+		}
 	}
 }
 

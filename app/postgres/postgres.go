@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"math"
 	"sort"
 	"time"
 
@@ -231,7 +230,7 @@ const (
 
 // PublicTimeline returns everyone's unflagged messages, newest first.
 func (db *DB) PublicTimeline(ctx context.Context, page minitwit.Page) ([]minitwit.Message, error) {
-	msgs, err := db.timeline(ctx, sqlPublic, before(page), page.Size())
+	msgs, err := db.timeline(ctx, sqlPublic, page.Before(), page.Size())
 	if err != nil {
 		return nil, fmt.Errorf("postgres: public timeline: %w", err)
 	}
@@ -240,7 +239,7 @@ func (db *DB) PublicTimeline(ctx context.Context, page minitwit.Page) ([]minitwi
 
 // UserTimeline returns one user's unflagged messages, newest first.
 func (db *DB) UserTimeline(ctx context.Context, userID int64, page minitwit.Page) ([]minitwit.Message, error) {
-	msgs, err := db.timeline(ctx, sqlUser, before(page), page.Size(), userID)
+	msgs, err := db.timeline(ctx, sqlUser, page.Before(), page.Size(), userID)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: timeline of user %d: %w", userID, err)
 	}
@@ -250,18 +249,11 @@ func (db *DB) UserTimeline(ctx context.Context, userID int64, page minitwit.Page
 // HomeTimeline returns the unflagged messages of the user and of everyone
 // the user follows, newest first.
 func (db *DB) HomeTimeline(ctx context.Context, userID int64, page minitwit.Page) ([]minitwit.Message, error) {
-	msgs, err := db.timeline(ctx, sqlHome, before(page), page.Size(), userID)
+	msgs, err := db.timeline(ctx, sqlHome, page.Before(), page.Size(), userID)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: home timeline of user %d: %w", userID, err)
 	}
 	return msgs, nil
-}
-
-func before(p minitwit.Page) int64 {
-	if p.BeforeID > 0 {
-		return p.BeforeID
-	}
-	return math.MaxInt64
 }
 
 func (db *DB) timeline(ctx context.Context, query string, args ...any) ([]minitwit.Message, error) {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"math"
 	"time"
 
 	"github.com/mattn/go-sqlite3"
@@ -46,7 +45,7 @@ func (db *DB) PublicTimeline(ctx context.Context, page minitwit.Page) ([]minitwi
 		}
 		gen = db.cache.gen.Load()
 	}
-	msgs, err := scanMessages(db.public.QueryContext(ctx, before(page), page.Size()))
+	msgs, err := scanMessages(db.public.QueryContext(ctx, page.Before(), page.Size()))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: public timeline: %w", err)
 	}
@@ -58,7 +57,7 @@ func (db *DB) PublicTimeline(ctx context.Context, page minitwit.Page) ([]minitwi
 
 // UserTimeline returns one user's unflagged messages, newest first.
 func (db *DB) UserTimeline(ctx context.Context, userID int64, page minitwit.Page) ([]minitwit.Message, error) {
-	msgs, err := scanMessages(db.user.QueryContext(ctx, before(page), page.Size(), userID))
+	msgs, err := scanMessages(db.user.QueryContext(ctx, page.Before(), page.Size(), userID))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: timeline of user %d: %w", userID, err)
 	}
@@ -68,19 +67,11 @@ func (db *DB) UserTimeline(ctx context.Context, userID int64, page minitwit.Page
 // HomeTimeline returns the unflagged messages of the user and of everyone
 // the user follows, newest first.
 func (db *DB) HomeTimeline(ctx context.Context, userID int64, page minitwit.Page) ([]minitwit.Message, error) {
-	msgs, err := scanMessages(db.home.QueryContext(ctx, before(page), page.Size(), userID))
+	msgs, err := scanMessages(db.home.QueryContext(ctx, page.Before(), page.Size(), userID))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: home timeline of user %d: %w", userID, err)
 	}
 	return msgs, nil
-}
-
-// before turns the page's key into the exclusive upper bound on IDs.
-func before(p minitwit.Page) int64 {
-	if p.BeforeID > 0 {
-		return p.BeforeID
-	}
-	return math.MaxInt64
 }
 
 // scanMessages reads the rows of a timeline query (messageColumns).

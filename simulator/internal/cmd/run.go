@@ -181,20 +181,23 @@ func runRun(ctx context.Context, o *RunOptions) error {
 	defer closeSrc()
 
 	rec := report.NewRecorder(report.Options{Target: o.Target, Budget: o.Timeout, Start: time.Now()})
-	var elog *report.ErrorLog
+	var elogOut io.Writer
 	switch o.Errors {
 	case "":
 	case "-":
 		// Like the course's script, which prints its error lines.
-		elog = report.NewErrorLog(o.IO.Out, o.Target)
-		defer elog.Close()
+		elogOut = o.IO.Out
 	default:
 		f, err := os.Create(o.Errors)
 		if err != nil {
 			return usageErr("--errors: %w", err)
 		}
 		defer f.Close()
-		elog = report.NewErrorLog(f, o.Target)
+		elogOut = f
+	}
+	var elog *report.ErrorLog
+	if o.Errors != "" {
+		elog = report.NewErrorLog(elogOut, o.Target)
 		defer elog.Close()
 	}
 	model := replay.NewModel(o.VerifyUsers, 10)

@@ -25,6 +25,15 @@ func Unix(t time.Time) float64 {
 	return float64(t.UnixNano()) / 1e9
 }
 
+// orEmpty returns s, or an empty slice when s is nil, so that the field
+// is written as [] rather than null.
+func orEmpty[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
 // Time converts a wire time back, to the microsecond (what a float64 of
 // Unix seconds holds exactly); 0 is the zero time.
 func Time(f float64) time.Time {
@@ -69,11 +78,7 @@ type Flow struct {
 
 // FromFlow converts a domain flow.
 func FromFlow(f model.Flow) Flow {
-	t := f.Template
-	if t == nil {
-		t = []string{}
-	}
-	return Flow{Name: f.Name, Description: f.Description, Visibility: f.Visibility, Template: t, Tags: map[string]string{}, CreatedAt: Unix(f.CreatedAt)}
+	return Flow{Name: f.Name, Description: f.Description, Visibility: f.Visibility, Template: orEmpty(f.Template), Tags: map[string]string{}, CreatedAt: Unix(f.CreatedAt)}
 }
 
 // Environment is an environment in create requests
@@ -353,16 +358,9 @@ type Snapshot struct {
 }
 
 func fromSnapshotArtifact(a model.SnapshotArtifact) SnapshotArtifact {
-	ts := a.CreationTimestamps
-	if ts == nil {
-		ts = []int64{}
-	}
-	deps := a.Deployments
-	if deps == nil {
-		deps = []int{}
-	}
+	ts := orEmpty(a.CreationTimestamps)
 	return SnapshotArtifact{Name: a.Name, Fingerprint: a.Fingerprint, FlowName: a.Flow, GitCommit: a.GitCommit, CommitURL: a.CommitURL,
-		Compliant: a.Compliant, Deployments: deps, CreationTimestamp: ts,
+		Compliant: a.Compliant, Deployments: orEmpty(a.Deployments), CreationTimestamp: ts,
 		Annotation: Annotation{Type: a.Annotation.Type, Was: a.Annotation.Was, Now: a.Annotation.Now}, Instances: len(ts)}
 }
 
@@ -483,12 +481,8 @@ type Event struct {
 
 // FromEvent converts a domain event.
 func FromEvent(e model.Event) Event {
-	deps := e.Deployments
-	if deps == nil {
-		deps = []int{}
-	}
 	return Event{Environment: e.Environment, SnapshotIndex: e.SnapshotIndex, ArtifactName: e.ArtifactName, Fingerprint: e.Fingerprint,
-		Flow: e.Flow, Type: e.Type, Was: e.Was, Now: e.Now, Description: e.Description(), ReportedAt: Unix(e.At), Deployments: deps}
+		Flow: e.Flow, Type: e.Type, Was: e.Was, Now: e.Now, Description: e.Description(), ReportedAt: Unix(e.At), Deployments: orEmpty(e.Deployments)}
 }
 
 // DORAMetrics is one row of GET /api/v2/flows/{org}/{flow}/metrics: the

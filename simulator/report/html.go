@@ -512,7 +512,7 @@ const percentileStep = 0.05
 // percentileChart draws the latency distribution of each command: latency
 // (log scale) against percentile, with the x axis stretched so that 90%,
 // 99%, 99.9% ... are equally spaced and the tail is visible.
-func percentileChart(s Summary, hists map[string]*merged) chart {
+func percentileChart(s Summary, hists map[string]*cmdAcc) chart {
 	c := baseChart("percentiles", "Latency by percentile", "the whole run's latency distribution per command; logarithmic on both axes, so the tail is as visible as the median", chartH, s)
 	all := s.ByCommand[AllCommands]
 	// As many decades as the data can resolve: a percentile beyond

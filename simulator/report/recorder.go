@@ -111,11 +111,21 @@ type shard struct {
 	_         [64]byte // keep neighbouring shards' locks off one cache line
 }
 
-// cmdAcc accumulates one command's samples in one shard.
+// cmdAcc accumulates one command's samples: in one shard, or merged over
+// the shards by totalsWithHistograms.
 type cmdAcc struct {
 	counts [numOutcomes]int64
 	hist   *hdr.Histogram
 	max    time.Duration
+}
+
+// add merges o's samples into a.
+func (a *cmdAcc) add(o *cmdAcc) {
+	for i, n := range o.counts {
+		a.counts[i] += n
+	}
+	a.hist.Merge(o.hist)
+	a.max = max(a.max, o.max)
 }
 
 // NewRecorder returns an empty recorder.

@@ -5,8 +5,6 @@ import (
 	"math"
 	"slices"
 	"time"
-
-	hdr "github.com/HdrHistogram/hdrhistogram-go"
 )
 
 // Summary is a snapshot of a Recorder: totals, per-command statistics and the
@@ -143,18 +141,11 @@ func (r *Recorder) Totals() Summary {
 	return s
 }
 
-// merged is one command's accumulators summed over the shards.
-type merged struct {
-	counts [numOutcomes]int64
-	hist   *hdr.Histogram
-	max    time.Duration
-}
-
 // totalsWithHistograms also returns the merged latency histogram of every
 // command and of AllCommands, for the percentile chart.
-func (r *Recorder) totalsWithHistograms() (Summary, map[string]*merged) {
-	all := &merged{hist: newHist()}
-	cmds := map[string]*merged{}
+func (r *Recorder) totalsWithHistograms() (Summary, map[string]*cmdAcc) {
+	all := &cmdAcc{hist: newHist()}
+	cmds := map[string]*cmdAcc{}
 	lateness := newHist()
 	var lat Lateness
 	var end time.Time
@@ -164,14 +155,10 @@ func (r *Recorder) totalsWithHistograms() (Summary, map[string]*merged) {
 		for name, acc := range sh.cmds {
 			m := cmds[name]
 			if m == nil {
-				m = &merged{hist: newHist()}
+				m = &cmdAcc{hist: newHist()}
 				cmds[name] = m
 			}
-			for o, n := range acc.counts {
-				m.counts[o] += n
-			}
-			m.hist.Merge(acc.hist)
-			m.max = max(m.max, acc.max)
+			m.add(acc)
 		}
 		lateness.Merge(sh.lateness)
 		lat.Max = max(lat.Max, sh.lateMax)
@@ -181,7 +168,7 @@ func (r *Recorder) totalsWithHistograms() (Summary, map[string]*merged) {
 		}
 		sh.mu.Unlock()
 	}
-	stats := func(m *merged) CommandStats {
+	stats := func(m *cmdAcc) CommandStats {
 		var c CommandStats
 		c.setCounts(m.counts)
 		if c.Count > 0 {
@@ -205,11 +192,7 @@ func (r *Recorder) totalsWithHistograms() (Summary, map[string]*merged) {
 		s.ByCommand[name] = stats(m)
 		// The totals merge the per-command histograms, not every shard's:
 		// a quarter of the merging work.
-		for o, n := range m.counts {
-			all.counts[o] += n
-		}
-		all.hist.Merge(m.hist)
-		all.max = max(all.max, m.max)
+		all.add(m)
 	}
 	a := stats(all)
 	s.ByCommand[AllCommands] = a

@@ -133,6 +133,17 @@ func (w *web) state(c *gin.Context) *reqState {
 	return st
 }
 
+// guestState is state for the sign-in and sign-up pages, which are for
+// the signed-out only: a signed-in user is redirected home and ok is false.
+func (w *web) guestState(c *gin.Context) (st *reqState, ok bool) {
+	st = w.state(c)
+	if st.user != nil {
+		w.redirect(c, st, "/")
+		return st, false
+	}
+	return st, true
+}
+
 // page is the data every template gets.
 type page struct {
 	User    *minitwit.User
@@ -376,9 +387,8 @@ func (w *web) addMessage(c *gin.Context) {
 
 // getLogin shows the sign-in form.
 func (w *web) getLogin(c *gin.Context) {
-	st := w.state(c)
-	if st.user != nil {
-		w.redirect(c, st, "/")
+	st, ok := w.guestState(c)
+	if !ok {
 		return
 	}
 	w.render(c, st, http.StatusOK, "login", &page{})
@@ -386,9 +396,8 @@ func (w *web) getLogin(c *gin.Context) {
 
 // postLogin signs a user in.
 func (w *web) postLogin(c *gin.Context) {
-	st := w.state(c)
-	if st.user != nil {
-		w.redirect(c, st, "/")
+	st, ok := w.guestState(c)
+	if !ok {
 		return
 	}
 	if !w.parseForm(c, st) {
@@ -422,9 +431,8 @@ func (w *web) postLogin(c *gin.Context) {
 
 // getRegister shows the sign-up form.
 func (w *web) getRegister(c *gin.Context) {
-	st := w.state(c)
-	if st.user != nil {
-		w.redirect(c, st, "/")
+	st, ok := w.guestState(c)
+	if !ok {
 		return
 	}
 	w.render(c, st, http.StatusOK, "register", &page{})
@@ -434,9 +442,8 @@ func (w *web) getRegister(c *gin.Context) {
 // the form with status 200 like the reference, except input no form
 // could produce (bad UTF-8, over-long fields), which is a 400.
 func (w *web) postRegister(c *gin.Context) {
-	st := w.state(c)
-	if st.user != nil {
-		w.redirect(c, st, "/")
+	st, ok := w.guestState(c)
+	if !ok {
 		return
 	}
 	if !w.parseForm(c, st) {

@@ -80,7 +80,7 @@ func (s *srv) attestArtifact(c *gin.Context) {
 func (s *srv) getArtifact(c *gin.Context) {
 	org, flow := c.Param("org"), c.Param("flow")
 	ctx := c.Request.Context()
-	if _, err := s.authorizeRead(ctx, c, org, flow); err != nil {
+	if err := s.authorizeRead(ctx, c, org, flow); err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -95,7 +95,7 @@ func (s *srv) getArtifact(c *gin.Context) {
 func (s *srv) getArtifactsByCommit(c *gin.Context) {
 	org, flow := c.Param("org"), c.Param("flow")
 	ctx := c.Request.Context()
-	if _, err := s.authorizeRead(ctx, c, org, flow); err != nil {
+	if err := s.authorizeRead(ctx, c, org, flow); err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -120,7 +120,7 @@ func (s *srv) listArtifacts(c *gin.Context) {
 	org := c.Param("org")
 	ctx := c.Request.Context()
 	flow := c.Query("flow_name")
-	if _, err := s.authorizeRead(ctx, c, org, flow); err != nil {
+	if err := s.authorizeRead(ctx, c, org, flow); err != nil {
 		s.fail(c, err)
 		return
 	}

@@ -38,20 +38,17 @@ func (s *srv) authorize(c *gin.Context, org string) error {
 }
 
 // authorizeRead allows anonymous reads when flow is public; with a token
-// the token must be valid. It returns whether the caller is authenticated.
-func (s *srv) authorizeRead(ctx context.Context, c *gin.Context, org, flow string) (bool, error) {
-	if token(c) != "" {
-		return true, s.authorize(c, org)
-	}
-	if flow == "" {
-		return false, s.authorize(c, org)
+// the token must be valid.
+func (s *srv) authorizeRead(ctx context.Context, c *gin.Context, org, flow string) error {
+	if token(c) != "" || flow == "" {
+		return s.authorize(c, org)
 	}
 	f, err := s.store.FindFlow(ctx, org, flow)
 	if err != nil {
-		return false, err
+		return err
 	}
 	if f.Visibility != model.VisibilityPublic {
-		return false, model.Errorf(model.EUNAUTHORIZED, "flow %s is private: send Authorization: Bearer TOKEN for org %s", flow, org)
+		return model.Errorf(model.EUNAUTHORIZED, "flow %s is private: send Authorization: Bearer TOKEN for org %s", flow, org)
 	}
-	return false, nil
+	return nil
 }

@@ -34,7 +34,7 @@ func (s *srv) reportDeployment(c *gin.Context) {
 func (s *srv) listDeployments(c *gin.Context) {
 	org, flow := c.Param("org"), c.Param("flow")
 	ctx := c.Request.Context()
-	if _, err := s.authorizeRead(ctx, c, org, flow); err != nil {
+	if err := s.authorizeRead(ctx, c, org, flow); err != nil {
 		s.fail(c, err)
 		return
 	}

@@ -130,7 +130,7 @@ func (s *srv) listFlows(c *gin.Context) {
 func (s *srv) getFlow(c *gin.Context) {
 	org, flow := c.Param("org"), c.Param("flow")
 	ctx := c.Request.Context()
-	if _, err := s.authorizeRead(ctx, c, org, flow); err != nil {
+	if err := s.authorizeRead(ctx, c, org, flow); err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -145,7 +145,7 @@ func (s *srv) getFlow(c *gin.Context) {
 func (s *srv) flowMetrics(c *gin.Context) {
 	org, flow := c.Param("org"), c.Param("flow")
 	ctx := c.Request.Context()
-	if _, err := s.authorizeRead(ctx, c, org, flow); err != nil {
+	if err := s.authorizeRead(ctx, c, org, flow); err != nil {
 		s.fail(c, err)
 		return
 	}

@@ -100,8 +100,7 @@ func (b *seriesBucket) refresh() {
 		return
 	}
 	v := b.hist.ValueAtPercentilesSlice([]float64{50, 99})
-	b.p50 = min(time.Duration(v[0])*time.Microsecond, b.max)
-	b.p99 = min(time.Duration(v[1])*time.Microsecond, b.max)
+	b.p50, b.p99 = fromMicros(v[0], b.max), fromMicros(v[1], b.max)
 }
 
 func (b *seriesBucket) export(offset time.Duration) Bucket {

@@ -114,11 +114,16 @@ func (b *seriesBucket) export(offset time.Duration) Bucket {
 func (s *series) snapshot() (start time.Time, width time.Duration, out []Bucket) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out = make([]Bucket, len(s.buckets))
+	return s.start, s.width, s.exportLocked()
+}
+
+// exportLocked exports every bucket at the series' own width; s.mu is held.
+func (s *series) exportLocked() []Bucket {
+	out := make([]Bucket, len(s.buckets))
 	for i := range s.buckets {
 		out[i] = s.buckets[i].export(time.Duration(i) * s.width)
 	}
-	return s.start, s.width, out
+	return out
 }
 
 // view returns the series merged down to at most n buckets, with exact
@@ -133,11 +138,7 @@ func (s *series) view(n int) (start time.Time, width time.Duration, out []Bucket
 	}
 	width = s.width * time.Duration(k)
 	if k == 1 {
-		out = make([]Bucket, len(s.buckets))
-		for i := range s.buckets {
-			out[i] = s.buckets[i].export(time.Duration(i) * s.width)
-		}
-		return start, width, out
+		return start, width, s.exportLocked()
 	}
 	out = make([]Bucket, 0, (len(s.buckets)+k-1)/k)
 	for i := 0; i < len(s.buckets); i += k {

@@ -102,15 +102,18 @@ func (o *RootOptions) WriteClient(f *Factory, dryRun bool) (*client.Client, erro
 	return o.Client(f)
 }
 
+// envOr is the flag default from environment variable name: its value, or
+// def when it is unset or empty.
+func (f *Factory) envOr(name, def string) string {
+	if v := f.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
 // NewCmdRoot builds the whole command tree.
 func NewCmdRoot(f *Factory) *cobra.Command {
 	o := &RootOptions{}
-	env := func(name, def string) string {
-		if v := f.Getenv(name); v != "" {
-			return v
-		}
-		return def
-	}
 	root := &cobra.Command{
 		Use:   "tracker",
 		Short: "Follow every commit to its running replicas",
@@ -136,8 +139,8 @@ which speaks the /api/v2 subset of Kosli's API.`,
 	root.SetIn(f.IO.In)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &UsageError{Err: err} })
 	pf := root.PersistentFlags()
-	pf.StringVar(&o.Host, "host", env("TRACKER_HOST", DefaultHost), "tracker server URL (env TRACKER_HOST)")
-	pf.StringVar(&o.Org, "org", env("TRACKER_ORG", ""), "org name (env TRACKER_ORG)")
+	pf.StringVar(&o.Host, "host", f.envOr("TRACKER_HOST", DefaultHost), "tracker server URL (env TRACKER_HOST)")
+	pf.StringVar(&o.Org, "org", f.envOr("TRACKER_ORG", ""), "org name (env TRACKER_ORG)")
 	// The token's env value is read after parsing, not shown as the flag's
 	// default, so --help never prints a secret.
 	pf.StringVar(&o.APIToken, "api-token", "", "the org's API token (env TRACKER_API_TOKEN)")

@@ -29,12 +29,6 @@ type ServeOptions struct {
 // /version and /metrics on one address.
 func NewCmdServe(f *Factory, runF func(*ServeOptions) error) *cobra.Command {
 	opts := &ServeOptions{f: f}
-	def := func(env, d string) string {
-		if v := f.Getenv(env); v != "" {
-			return v
-		}
-		return d
-	}
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the tracker server (API and web UI)",
@@ -50,8 +44,8 @@ shuts down gracefully on SIGINT/SIGTERM.`,
 			return runServe(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.Addr, "addr", def("TRACKER_ADDR", ":8080"), "listen address (env TRACKER_ADDR)")
-	cmd.Flags().StringVar(&opts.DB, "db", def("TRACKER_DB", "tracker.db"), "SQLite file or postgres:// URL (env TRACKER_DB)")
+	cmd.Flags().StringVar(&opts.Addr, "addr", f.envOr("TRACKER_ADDR", ":8080"), "listen address (env TRACKER_ADDR)")
+	cmd.Flags().StringVar(&opts.DB, "db", f.envOr("TRACKER_DB", "tracker.db"), "SQLite file or postgres:// URL (env TRACKER_DB)")
 	cmd.Flags().Int64Var(&opts.MaxBodyBytes, "max-body-bytes", server.DefaultMaxBodyBytes, "largest accepted request body")
 	cmd.Flags().DurationVar(&opts.ShutdownTimeout, "shutdown-timeout", 10*time.Second, "how long to let requests finish on shutdown")
 	return cmd

@@ -82,9 +82,9 @@ func loadAll(ctx context.Context, tx pgx.Tx, d *bulk.Data) error {
 			if i == d.Messages {
 				return nil, nil
 			}
-			a, text, pub := d.Message(i)
-			if a < 0 || a >= len(ids) {
-				return nil, fmt.Errorf("message %d: author index %d out of range", i, a)
+			a, text, pub, err := d.CheckedMessage(i)
+			if err != nil {
+				return nil, err
 			}
 			i++
 			tick()
@@ -99,9 +99,9 @@ func loadAll(ctx context.Context, tx pgx.Tx, d *bulk.Data) error {
 			if i == len(d.Follows) {
 				return nil, nil
 			}
-			f := d.Follows[i]
-			if f[0] < 0 || f[0] >= len(ids) || f[1] < 0 || f[1] >= len(ids) {
-				return nil, fmt.Errorf("follow %d: user index out of range", i)
+			f, err := d.CheckedFollow(i)
+			if err != nil {
+				return nil, err
 			}
 			i++
 			tick()

@@ -95,9 +95,9 @@ func loadAll(ctx context.Context, tx *sql.Tx, d *bulk.Data) error {
 
 	err = batched(ctx, tx, "INSERT INTO message (author_id, text, pub_date) VALUES ", "(?, ?, ?)", 3, d.Messages,
 		func(i int, args []any) error {
-			a, text, pub := d.Message(i)
-			if a < 0 || a >= len(ids) {
-				return fmt.Errorf("message %d: author index %d out of range", i, a)
+			a, text, pub, err := d.CheckedMessage(i)
+			if err != nil {
+				return err
 			}
 			args[0], args[1], args[2] = ids[a], text, pub
 			return nil
@@ -110,9 +110,9 @@ func loadAll(ctx context.Context, tx *sql.Tx, d *bulk.Data) error {
 	seq := make(map[int]int64)
 	err = batched(ctx, tx, "INSERT INTO follower (who_id, whom_id, seq) VALUES ", "(?, ?, ?)", 3, len(d.Follows),
 		func(i int, args []any) error {
-			f := d.Follows[i]
-			if f[0] < 0 || f[0] >= len(ids) || f[1] < 0 || f[1] >= len(ids) {
-				return fmt.Errorf("follow %d: user index out of range", i)
+			f, err := d.CheckedFollow(i)
+			if err != nil {
+				return err
 			}
 			seq[f[0]]++
 			args[0], args[1], args[2] = ids[f[0]], ids[f[1]], seq[f[0]]

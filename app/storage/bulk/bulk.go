@@ -7,6 +7,7 @@ package bulk
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/minitwit-cd/kit/app/minitwit"
 )
@@ -38,6 +39,26 @@ func (d *Data) Report(done int) {
 	if d.Progress != nil {
 		d.Progress(done, d.Total())
 	}
+}
+
+// CheckedMessage returns Message(i), or an error if its author index is
+// not an index into Users. Loaders call it instead of Message.
+func (d *Data) CheckedMessage(i int) (author int, text string, pubDate int64, err error) {
+	author, text, pubDate = d.Message(i)
+	if author < 0 || author >= len(d.Users) {
+		return 0, "", 0, fmt.Errorf("message %d: author index %d out of range", i, author)
+	}
+	return author, text, pubDate, nil
+}
+
+// CheckedFollow returns Follows[i], or an error if either index is not an
+// index into Users.
+func (d *Data) CheckedFollow(i int) ([2]int, error) {
+	f := d.Follows[i]
+	if f[0] < 0 || f[0] >= len(d.Users) || f[1] < 0 || f[1] >= len(d.Users) {
+		return f, fmt.Errorf("follow %d: user index out of range", i)
+	}
+	return f, nil
 }
 
 // Loader is implemented by stores that can load a Data batch fast. The

@@ -316,7 +316,7 @@ func (db *DB) FindSnapshot(ctx context.Context, org, envName string, ref model.S
 		if alive {
 			s.Artifacts = append(s.Artifacts, model.SnapshotArtifact{RunningArtifact: r.ra})
 		}
-		if r.from < idx && (r.to == 0 || r.to >= idx) {
+		if r.from < idx { // the query already holds to_idx = 0 or >= idx
 			prev = append(prev, r.ra)
 		}
 	}

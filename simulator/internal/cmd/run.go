@@ -239,6 +239,8 @@ func runRun(ctx context.Context, o *RunOptions) error {
 		if err != nil {
 			return usageErr("%w", err)
 		}
+		// The deferred Close above is bound to the preflight engine.
+		defer e.Close()
 	case lerr != nil:
 		fmt.Fprintf(errOut, "warning: %v\n", lerr)
 	case latest != -1:

@@ -225,10 +225,15 @@ func jsonKind(kind string) string {
 	return kind
 }
 
-// userParam returns the user named by the :username path parameter:
-// 400 for a name no user can have, 404 for an unknown one.
+// userParam returns the user named by the :username path parameter, as
+// userNamed does.
 func (s *server) userParam(c *gin.Context) (minitwit.User, error) {
-	name := c.Param("username")
+	return s.userNamed(c, c.Param("username"))
+}
+
+// userNamed returns the user with that name: 400 for a name no user can
+// have, 404 for an unknown one.
+func (s *server) userNamed(c *gin.Context, name string) (minitwit.User, error) {
 	if err := minitwit.CheckText("username", name, MaxUsernameLen); err != nil {
 		return minitwit.User{}, err
 	}
@@ -413,15 +418,8 @@ func (s *server) postFollows(c *gin.Context) {
 		s.apiError(c, err)
 		return
 	}
-	if err := minitwit.CheckText("username", *target, MaxUsernameLen); err != nil {
-		s.apiError(c, err)
-		return
-	}
-	whom, err := s.store.UserByName(c.Request.Context(), *target)
+	whom, err := s.userNamed(c, *target)
 	if err != nil {
-		if minitwit.ErrorCode(err) == minitwit.ENOTFOUND {
-			err = minitwit.Errorf(minitwit.ENOTFOUND, "Unknown user %q", *target)
-		}
 		s.apiError(c, err)
 		return
 	}

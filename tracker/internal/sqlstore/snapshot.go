@@ -558,11 +558,12 @@ func (db *DB) ListEvents(ctx context.Context, org string, fl model.EventFilter) 
 	if fl.Reverse {
 		order = `ev.at DESC, ev.idx DESC, ev.fingerprint DESC`
 	}
-	// The flow of each event's fingerprint: known when filtering by flow,
-	// else the org's most recent artifact with it.
+	// The flow of each event's fingerprint: known when filtering by flow
+	// (filled in below, so no name is ever spliced into the SQL), else
+	// the org's most recent artifact with it.
 	flowCol := `coalesce((SELECT f.name FROM artifacts a JOIN flows f ON f.id = a.flow_id WHERE a.org_id = ev.org_id AND a.fingerprint = ev.fingerprint ORDER BY a.created_at DESC LIMIT 1), '')`
 	if fl.Flow != "" {
-		flowCol = `'` + strings.ReplaceAll(fl.Flow, "'", "''") + `'`
+		flowCol = `''`
 	}
 	rows, err := db.R.QueryContext(ctx, db.q(`SELECT ev.id, e.name, ev.idx, ev.fingerprint, ev.name, ev.type, ev.was, ev.now, ev.at, `+flowCol+`
 		FROM events ev JOIN environments e ON e.id = ev.env_id WHERE `+where+` ORDER BY `+order+` LIMIT ? OFFSET ?`), append(args, p.PerPage, p.Offset())...)
@@ -578,6 +579,9 @@ func (db *DB) ListEvents(ctx context.Context, org string, fl model.EventFilter) 
 			return nil, 0, err
 		}
 		e.At = fromMicro(at)
+		if fl.Flow != "" {
+			e.Flow = fl.Flow
+		}
 		out = append(out, e)
 	}
 	if err := rows.Err(); err != nil {

@@ -388,26 +388,38 @@ func (o *op) blueGreen(ctx context.Context, st *State, rel Release, record func(
 	if err := o.c.writeFile(path.Join(o.t.Dir, rel.Colour+".env"), []byte(envFile), 0o644); err != nil {
 		return err
 	}
-	// A leftover of this colour (a failed deploy's, a crash's) goes first.
-	if err := o.removeColour(ctx, rel.Colour); err != nil {
-		return err
-	}
-	pullStart := time.Now()
-	out, err := o.c.run(ctx, "docker image inspect "+quote(rel.Image)+" >/dev/null 2>&1 && echo present || docker pull -q "+quote(rel.Image))
-	if err != nil {
-		return fmt.Errorf("pull %s: %w", rel.Image, err)
-	}
-	o.res.Timings.Pull = time.Since(pullStart)
-	if strings.TrimSpace(out) == "present" {
-		o.say(StepPull, "image already on the VM")
-	} else {
-		o.say(StepPull, "pulled %s in %s", digestOf(rel.Image), o.res.Timings.Pull.Round(time.Millisecond))
-	}
 	startAt := time.Now()
-	if _, err := o.c.run(ctx, "cd "+quote(o.t.Dir)+" && docker volume create minitwit-data >/dev/null && "+
-		o.compose(rel.Colour)+" up -d --no-build --scale minitwit="+strconv.Itoa(rel.Replicas)+" 2>&1"); err != nil {
-		o.cleanup(rel.Colour)
-		return fmt.Errorf("start %s: %w", rel.Colour, err)
+	if ids := o.stopped(ctx, rel.Colour, rel.Image, rel.Replicas); ids != "" {
+		// The colour's stopped containers run this very image (a rollback
+		// to the release that served before): start them again.
+		if _, err := o.c.run(ctx, "docker start "+ids+" >/dev/null"); err != nil {
+			o.cleanup(rel.Colour)
+			return fmt.Errorf("start %s: %w", rel.Colour, err)
+		}
+		o.say(StepStart, "restarted the stopped %s containers of %s", rel.Colour, digestOf(rel.Image))
+	} else {
+		// A leftover of this colour (an older release, a failed deploy's)
+		// goes first.
+		if err := o.removeColour(ctx, rel.Colour); err != nil {
+			return err
+		}
+		pullStart := time.Now()
+		out, err := o.c.run(ctx, "docker image inspect "+quote(rel.Image)+" >/dev/null 2>&1 && echo present || docker pull -q "+quote(rel.Image))
+		if err != nil {
+			return fmt.Errorf("pull %s: %w", rel.Image, err)
+		}
+		o.res.Timings.Pull = time.Since(pullStart)
+		if strings.TrimSpace(out) == "present" {
+			o.say(StepPull, "image already on the VM")
+		} else {
+			o.say(StepPull, "pulled %s in %s", digestOf(rel.Image), o.res.Timings.Pull.Round(time.Millisecond))
+		}
+		startAt = time.Now()
+		if _, err := o.c.run(ctx, "cd "+quote(o.t.Dir)+" && docker volume create minitwit-data >/dev/null && "+
+			o.compose(rel.Colour)+" up -d --no-build --scale minitwit="+strconv.Itoa(rel.Replicas)+" 2>&1"); err != nil {
+			o.cleanup(rel.Colour)
+			return fmt.Errorf("start %s: %w", rel.Colour, err)
+		}
 	}
 	o.res.Timings.Start = time.Since(startAt)
 	healthStart := time.Now()
@@ -448,8 +460,9 @@ func (o *op) blueGreen(ctx context.Context, st *State, rel Release, record func(
 
 	stopStart := time.Now()
 	if cur != nil && cur.Colour != rel.Colour {
-		o.say(StepStop, "stopping %s", cur.Colour)
-		if err := o.removeColour(ctx, cur.Colour); err != nil {
+		// Stopped, not removed: a rollback starts them again.
+		o.say(StepStop, "stopping %s (kept for a rollback)", cur.Colour)
+		if err := o.stopColour(ctx, cur.Colour); err != nil {
 			// The new version serves; a stuck old container is a warning.
 			o.warn(StepStop, fmt.Sprintf("could not stop %s: %v", cur.Colour, err))
 		}
@@ -490,6 +503,37 @@ func (o *op) removeColour(ctx context.Context, colour string) error {
 		return fmt.Errorf("remove %s: %w", colour, err)
 	}
 	return nil
+}
+
+// stopColour stops a colour's containers and keeps them.
+func (o *op) stopColour(ctx context.Context, colour string) error {
+	_, err := o.c.run(ctx, "ids=$(docker ps -q --filter label=com.docker.compose.project="+project(colour)+"); "+
+		`[ -z "$ids" ] || docker stop -t 10 $ids >/dev/null`)
+	if err != nil {
+		return fmt.Errorf("stop %s: %w", colour, err)
+	}
+	return nil
+}
+
+// stopped returns the IDs of a colour's containers when there are exactly
+// n of them and all run image; "" otherwise.
+func (o *op) stopped(ctx context.Context, colour, image string, n int) string {
+	out, err := o.c.run(ctx, "docker ps -a --filter label=com.docker.compose.project="+project(colour)+" --format '{{.ID}} {{.Image}}'")
+	if err != nil {
+		return ""
+	}
+	var ids []string
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		id, img, ok := strings.Cut(line, " ")
+		if !ok || img != image {
+			return ""
+		}
+		ids = append(ids, id)
+	}
+	if len(ids) != n {
+		return ""
+	}
+	return strings.Join(ids, " ")
 }
 
 // cleanup removes a colour after a failure, even when ctx is done.

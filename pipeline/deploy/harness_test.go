@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -17,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	vegeta "github.com/tsenart/vegeta/v12/lib"
 	"golang.org/x/crypto/ssh"
 
 	"github.com/minitwit-cd/kit/internal/testenv"
@@ -232,3 +234,54 @@ func (l *eventLog) String() string {
 	}
 	return b.String()
 }
+
+// load is a bounded open-model load on nginx (vegeta, 50 req/s, at most
+// a minute) whose every failure is kept.
+type load struct {
+	attacker *vegeta.Attacker
+	done     chan struct{}
+	total    int
+	failures []string
+}
+
+// startLoad sends rate requests per second to the VM's nginx, alternating
+// the public timeline (a database read) and /version.
+func (e *env) startLoad(rate int) *load {
+	targeter := vegeta.NewStaticTargeter(
+		vegeta.Target{Method: http.MethodGet, URL: e.vm.HTTPURL + "/public"},
+		vegeta.Target{Method: http.MethodGet, URL: e.vm.HTTPURL + "/version"},
+	)
+	l := &load{attacker: vegeta.NewAttacker(vegeta.Timeout(5*time.Second), vegeta.Workers(4)), done: make(chan struct{})}
+	results := l.attacker.Attack(targeter, vegeta.Rate{Freq: rate, Per: time.Second}, time.Minute, "deploy")
+	go func() {
+		defer close(l.done)
+		for r := range results {
+			l.total++
+			if r.Code != http.StatusOK || r.Error != "" {
+				l.failures = append(l.failures, fmt.Sprintf("%s %s: %d %s", r.Timestamp.Format("15:04:05.000"), r.URL, r.Code, r.Error))
+			}
+		}
+	}()
+	return l
+}
+
+// stop ends the load and returns the requests sent and the failures.
+func (l *load) stop() (int, []string) {
+	l.attacker.Stop()
+	<-l.done
+	return l.total, l.failures
+}
+
+// upstreamServers counts the servers in nginx's upstream file on the VM.
+func (e *env) upstreamServers() int {
+	e.t.Helper()
+	out, err := e.vm.Exec(context.Background(), "grep", "-c", "server 127.0.0.1:", "/etc/nginx/minitwit/upstream.conf")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	var n int
+	fmt.Sscan(out, &n)
+	return n
+}
+
+func errorsIs(err, target error) bool { return errors.Is(err, target) }

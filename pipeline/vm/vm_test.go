@@ -96,7 +96,10 @@ func TestVMProvisioned(t *testing.T) {
 		beta, berr = lab.StartVM(ctx, vm.VMOptions{Name: "beta", AuthorizedKeys: pub,
 			Files: []vm.File{{Path: "/etc/minitwit/tracker.env", Mode: 0o600, Data: env}}})
 	}()
-	go func() { defer wg.Done(); prod, perr = lab.StartVM(ctx, vm.VMOptions{Name: "prod", AuthorizedKeys: pub}) }()
+	go func() {
+		defer wg.Done()
+		prod, perr = lab.StartVM(ctx, vm.VMOptions{Name: "prod", AuthorizedKeys: pub})
+	}()
 	wg.Wait()
 	if berr != nil || perr != nil {
 		t.Fatal(berr, perr)

@@ -47,12 +47,13 @@ const (
 
 // Tick is one labelled position on an axis. A minor y tick draws a faint
 // grid line and no label. Anchor overrides an x label's text-anchor
-// (start, middle, end).
+// (start, middle, end); Class replaces an x label's class ("tick x").
 type Tick struct {
 	At     float64
 	Label  string
 	Minor  bool
 	Anchor string
+	Class  string
 }
 
 // Unix is the value of t on a Time axis: seconds since the Unix epoch.

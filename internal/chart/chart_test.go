@@ -218,7 +218,7 @@ func TestStackedStepsEven(t *testing.T) {
 	if d1, d2 := xs[1]-xs[0], xs[2]-xs[1]; math.Abs(d1-d2) > 0.2 {
 		t.Errorf("steps %v and %v wide, want equal", d1, d2)
 	}
-	labels := withClass(els, "text", "x")
+	labels := withClass(els, "text", "step-label")
 	if len(labels) != 3 || labels[1].text != "#2 Nov 3 12:00" {
 		t.Errorf("step labels %v, want 3 with \"#2 Nov 3 12:00\" second", labels)
 	}
@@ -232,7 +232,7 @@ func TestStackedStepsEvenThinsLabels(t *testing.T) {
 		s.Times = append(s.Times, t0.Add(time.Duration(j)*time.Minute))
 		s.Labels = append(s.Labels, fmt.Sprint("#", j+1))
 	}
-	labels := withClass(parseSVG(t, StackedSteps(s).Render()), "text", "x")
+	labels := withClass(parseSVG(t, StackedSteps(s).Render()), "text", "step-label")
 	if len(labels) < 5 || len(labels) > 12 {
 		t.Fatalf("%d step labels for 100 steps, want a readable handful", len(labels))
 	}

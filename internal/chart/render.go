@@ -359,7 +359,11 @@ func (w *svgWriter) xAxis(c Chart, l layout) {
 		if c.X.TickMarks {
 			w.printf(`<line class="axis" x1="%s" x2="%s" y1="%s" y2="%s" stroke="%s"/>`, num(x), num(x), num(base), num(base+5), colAxis)
 		}
-		w.printf(`<text class="tick x" x="%s" y="%s" text-anchor="%s" font-size="11" fill="%s">%s</text>`, num(x), num(base+18), anchor, colText, esc(t.Label))
+		class := t.Class
+		if class == "" {
+			class = "tick x"
+		}
+		w.printf(`<text class="%s" x="%s" y="%s" text-anchor="%s" font-size="11" fill="%s">%s</text>`, esc(class), num(x), num(base+18), anchor, colText, esc(t.Label))
 	}
 	if len(l.xTicks) == 0 && c.Bars != nil && len(c.Bars.Groups) > 0 {
 		w.groupLabels(c.Bars.Groups, l)

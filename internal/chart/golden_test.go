@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/minitwit-cd/kit/internal/chart/charttest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata")
@@ -161,29 +163,60 @@ func goldenCharts() map[string]Chart {
 	}
 }
 
-// TestGolden renders each chart of goldenCharts and compares it with its
-// golden SVG; run with -update after an intended change and look at
-// testdata/gallery.html in a browser.
-func TestGolden(t *testing.T) {
-	charts := goldenCharts()
-	names := make([]string, 0, len(charts))
+// gallery is an HTML page of the golden charts, by name.
+func gallery() (page []byte, names []string, charts map[string]Chart) {
+	charts = goldenCharts()
 	for name := range charts {
 		names = append(names, name)
 	}
 	sort.Strings(names)
-	var gallery bytes.Buffer
-	gallery.WriteString("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>internal/chart gallery</title></head>\n<body>\n")
+	var b bytes.Buffer
+	b.WriteString("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>internal/chart gallery</title></head>\n<body>\n")
 	for _, name := range names {
-		out := charts[name].Render()
+		b.WriteString("<h2>" + name + "</h2>\n<div>" + charts[name].Render() + "</div>\n")
+	}
+	b.WriteString("</body></html>\n")
+	return b.Bytes(), names, charts
+}
+
+// TestGalleryInChromium opens the gallery in headless Chromium and checks
+// that every chart is laid out at full width with visible shapes; the
+// screenshot goes to $CHART_SCREENSHOTS (or a temporary directory).
+func TestGalleryInChromium(t *testing.T) {
+	page, names, charts := gallery()
+	file := filepath.Join(t.TempDir(), "gallery.html")
+	if err := os.WriteFile(file, page, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got := charttest.Shoot(t, "file://"+file, charttest.Dir(t), "chart-gallery", 1000)
+	if len(got) != len(names) {
+		t.Fatalf("%d charts in Chromium, want %d", len(got), len(names))
+	}
+	for i, name := range names {
+		want := 20
+		if !charts[name].hasData() && !charts[name].EmptyAxes {
+			want = 2 // the placeholder: a box and its message
+		}
+		if c := got[i]; c.Label != charts[name].Title || c.Width < 900 || c.Height < 40 || c.Shapes < want {
+			t.Errorf("%s drawn as %+v, want %q ≥ 900 wide with ≥ %d shapes", name, c, charts[name].Title, want)
+		}
+	}
+}
+
+// TestGolden renders each chart of goldenCharts and compares it with its
+// golden SVG; run with -update after an intended change and look at
+// testdata/gallery.html in a browser.
+func TestGolden(t *testing.T) {
+	page, names, charts := gallery()
+	for _, name := range names {
 		t.Run(name, func(t *testing.T) {
+			out := charts[name].Render()
 			parseSVG(t, out)
 			golden(t, name, []byte(out+"\n"))
 		})
-		gallery.WriteString("<h2>" + name + "</h2>\n<div>" + out + "</div>\n")
 	}
-	gallery.WriteString("</body></html>\n")
 	if *update {
-		if err := os.WriteFile(filepath.Join("testdata", "gallery.html"), gallery.Bytes(), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join("testdata", "gallery.html"), page, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -2,7 +2,6 @@ package chart
 
 import (
 	"bytes"
-	"flag"
 	"math"
 	"os"
 	"path/filepath"
@@ -12,29 +11,8 @@ import (
 	"time"
 
 	"github.com/minitwit-cd/kit/internal/chart/charttest"
+	"github.com/minitwit-cd/kit/internal/testenv"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata")
-
-// golden compares got with testdata/NAME.golden.svg, rewriting it under
-// -update. (A local helper: internal/testenv has no golden helper yet.)
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name+".golden.svg")
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read golden file (run go test -update to create it): %v", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("output differs from %s (go test -update rewrites it)\n--- got\n%s\n--- want\n%s", path, got, want)
-	}
-}
 
 // micros labels a log axis of microseconds: 100µs, 1ms, 10s.
 func micros(v float64) string {
@@ -212,10 +190,10 @@ func TestGolden(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			out := charts[name].Render()
 			parseSVG(t, out)
-			golden(t, name, []byte(out+"\n"))
+			testenv.Golden(t, name+".golden.svg", []byte(out+"\n"))
 		})
 	}
-	if *update {
+	if testenv.Updating() {
 		if err := os.WriteFile(filepath.Join("testdata", "gallery.html"), page, 0o644); err != nil {
 			t.Fatal(err)
 		}

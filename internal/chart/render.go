@@ -190,7 +190,8 @@ func (c Chart) layoutX(l *layout) {
 
 func (c Chart) layoutY(l *layout) {
 	lo, hi := c.Y.Min, c.Y.Max
-	fixed := hi > lo
+	// A log axis may be fixed to one value (widened to its decade).
+	fixed := hi > lo || c.Y.Scale == Log && lo > 0 && hi == lo
 	if !fixed {
 		lo, hi = math.Inf(1), 0
 		see := func(v float64) {
@@ -243,10 +244,6 @@ func (c Chart) layoutY(l *layout) {
 		l.yTicks = logTicks(e0, e1, format)
 	} else {
 		top, step := niceMax(hi, c.Y.Integer)
-		if fixed {
-			_, step = niceMax(hi, c.Y.Integer)
-			top = hi
-		}
 		l.y = scale{kind: Linear, lo: 0, hi: top, from: bottom, to: l.top}
 		l.yTicks = linearTicks(top, step, c.Y.Format)
 	}

@@ -691,3 +691,20 @@ func BenchmarkLatency(b *testing.B) {
 		_ = c.Render()
 	}
 }
+
+// BenchmarkLineChart renders two lines of 1,000 dotted points each on a
+// time axis, the tracker's lead-time chart of a busy flow.
+func BenchmarkLineChart(b *testing.B) {
+	l := Lines{Title: "lead time", Unit: "hours"}
+	for e := range 2 {
+		ln := Line{Label: fmt.Sprint("env-", e)}
+		for i := range 1000 {
+			ln.Points = append(ln.Points, TimePoint{T: t0.Add(time.Duration(i) * time.Hour), V: float64(i%17) / 3})
+		}
+		l.Lines = append(l.Lines, ln)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = LineChart(l).Render()
+	}
+}

@@ -478,36 +478,36 @@ func (w *svgWriter) areas(c Chart, l layout) {
 			continue
 		}
 		top, bottom := l.stacks[i], l.bases[i]
-		var d strings.Builder
+		d := make(pathData, 0, 24*n)
 		if s.Step {
 			xs := s.edges(l)
-			d.WriteString("M" + num(xs[0]) + " " + num(l.y.pos(top[0])))
+			d.cmd('M', xs[0], l.y.pos(top[0]))
 			for j := 0; j < n; j++ {
-				d.WriteString("H" + num(xs[j+1]))
+				d.cmd('H', xs[j+1])
 				if j+1 < n {
-					d.WriteString("V" + num(l.y.pos(top[j+1])))
+					d.cmd('V', l.y.pos(top[j+1]))
 				}
 			}
-			d.WriteString("V" + num(l.y.pos(bottom[n-1])))
+			d.cmd('V', l.y.pos(bottom[n-1]))
 			for j := n - 1; j >= 0; j-- {
-				d.WriteString("H" + num(xs[j]))
+				d.cmd('H', xs[j])
 				if j > 0 {
-					d.WriteString("V" + num(l.y.pos(bottom[j-1])))
+					d.cmd('V', l.y.pos(bottom[j-1]))
 				}
 			}
 		} else {
 			for j, p := range s.Points {
-				cmd := "L"
+				c := byte('L')
 				if j == 0 {
-					cmd = "M"
+					c = 'M'
 				}
-				d.WriteString(cmd + num(l.x.pos(p.X)) + " " + num(l.y.pos(top[j])))
+				d.cmd(c, l.x.pos(p.X), l.y.pos(top[j]))
 			}
 			for j := n - 1; j >= 0; j-- {
-				d.WriteString("L" + num(l.x.pos(s.Points[j].X)) + " " + num(l.y.pos(bottom[j])))
+				d.cmd('L', l.x.pos(s.Points[j].X), l.y.pos(bottom[j]))
 			}
 		}
-		d.WriteString("Z")
+		d = append(d, 'Z')
 		fill, opacity, width := s.Fill, s.FillOpacity, s.Width
 		if fill == "" {
 			fill = s.color(i)
@@ -525,7 +525,7 @@ func (w *svgWriter) areas(c Chart, l layout) {
 			}
 		}
 		w.printf(`<path class="series" data-series="%s" data-points="%d" d="%s" fill="%s" fill-opacity="%s" stroke="%s" stroke-width="%s" stroke-linejoin="round"><title>%s</title></path>`,
-			esc(s.Label), n, d.String(), esc(fill), fixed(opacity, 2), esc(s.color(i)), num(width), esc(s.Label))
+			esc(s.Label), n, d, esc(fill), fixed(opacity, 2), esc(s.color(i)), num(width), esc(s.Label))
 	}
 }
 
@@ -534,7 +534,7 @@ func (w *svgWriter) lines(c Chart, l layout) {
 		if s.Area {
 			continue
 		}
-		var d strings.Builder
+		d := make(pathData, 0, 16*len(s.Points))
 		points, gap := 0, true
 		var xs []float64
 		if s.Step && len(s.Points) > 0 {
@@ -548,14 +548,14 @@ func (w *svgWriter) lines(c Chart, l layout) {
 			x, y := l.x.pos(p.X), l.y.pos(p.Y)
 			switch {
 			case gap:
-				d.WriteString("M" + num(x) + " " + num(y))
+				d.cmd('M', x, y)
 			case s.Step:
-				d.WriteString("V" + num(y))
+				d.cmd('V', y)
 			default:
-				d.WriteString("L" + num(x) + " " + num(y))
+				d.cmd('L', x, y)
 			}
 			if s.Step {
-				d.WriteString("H" + num(xs[j+1]))
+				d.cmd('H', xs[j+1])
 			}
 			points++
 			gap = false
@@ -569,7 +569,7 @@ func (w *svgWriter) lines(c Chart, l layout) {
 			dash = ` stroke-dasharray="` + esc(s.Dash) + `"`
 		}
 		w.printf(`<path class="series" data-series="%s" data-points="%d" d="%s" fill="none" stroke="%s" stroke-width="%s"%s stroke-linejoin="round" stroke-linecap="round"/>`,
-			esc(s.Label), points, d.String(), esc(s.color(i)), num(width), dash)
+			esc(s.Label), points, d, esc(s.color(i)), num(width), dash)
 		if !s.Dots {
 			continue
 		}

@@ -643,6 +643,12 @@ func TestEmptyStates(t *testing.T) {
 	if len(withClass(els, "text", "x")) == 0 || len(withClass(els, "line", "grid")) == 0 {
 		t.Errorf("EmptyAxes should keep the axes")
 	}
+	// Without data or a range there is no time to mark: no x labels.
+	c.X = Axis{Scale: Elapsed}
+	c.Bars = nil
+	if n := len(withClass(parseSVG(t, c.Render()), "text", "x")); n != 0 {
+		t.Errorf("%d x labels on an axis without a range", n)
+	}
 }
 
 // TestDeterministic: the same chart renders the same bytes.

@@ -152,7 +152,13 @@ func (c Chart) layoutX(l *layout) {
 			}
 		}
 		if lo > hi {
-			lo, hi = 0, float64(max(l.slots, 1))
+			if l.slots == 0 {
+				// No data and no range: nothing for ticks to measure.
+				l.x = scale{kind: Linear, lo: 0, hi: 1, from: l.left, to: l.left + l.plotW}
+				l.xTicks = c.X.Ticks
+				return
+			}
+			lo, hi = 0, float64(l.slots)
 		}
 		if hi <= lo {
 			hi = lo + 1

@@ -274,13 +274,13 @@ func errorChart(s Summary) chart.Chart {
 	c.Bars = bars
 	c.Y = chart.Axis{Integer: true}
 	c.EmptyAxes = true
-	switch {
-	case n == 0:
-		c.Empty = "No requests recorded."
-	case !any:
+	if !any {
 		// Nothing to draw: a short chart with the good news.
 		c.PlotHeight = smallChartH
 		c.Empty, c.EmptyOK = "No errors: every request got the expected status within the budget.", true
+	}
+	if n == 0 {
+		c.Empty, c.EmptyOK = "No requests recorded.", false
 	}
 	return c
 }

@@ -35,6 +35,8 @@ func NewCmdRoot(f *Factory) *cobra.Command {
 		Use:   "pipeline",
 		Short: "Build, test, image, publish and deploy the kit, every step recorded in the tracker",
 	}
-	root.AddCommand()
+	root.AddCommand(
+		NewCmdRelease(f, nil),
+	)
 	return root
 }

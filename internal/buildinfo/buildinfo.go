@@ -5,13 +5,21 @@
 //	  -X github.com/minitwit-cd/kit/internal/buildinfo.Commit=$(git rev-parse HEAD) \
 //	  -X github.com/minitwit-cd/kit/internal/buildinfo.Date=$(date -u +%FT%TZ)"
 //
-// When they are not set (go run, go test), Commit falls back to the VCS
-// revision the Go toolchain embedded, if any.
+// When they are not set, Commit and Date fall back to the VCS revision and
+// time the Go toolchain embedded (go build stamps them unless
+// -buildvcs=false), and failing that, for `go run` and `go test`, which
+// never stamp, to what git says of the working directory's checkout: the
+// kit's whole point is knowing which commit runs.
 package buildinfo
 
 import (
+	"context"
 	"fmt"
+	"os/exec"
 	"runtime/debug"
+	"strings"
+	"sync"
+	"time"
 )
 
 // Version is the release version, "dev" unless set by -ldflags.
@@ -28,6 +36,9 @@ type Info struct {
 	Version string `json:"version"`
 	Commit  string `json:"commit"`
 	Date    string `json:"date"`
+	// Dirty is true when the binary was built from a checkout with
+	// uncommitted changes (known only from the VCS stamp or git).
+	Dirty bool `json:"dirty,omitempty"`
 }
 
 // Get returns the build information, filling Commit and Date from the
@@ -46,11 +57,44 @@ func Get() Info {
 				if info.Date == "" {
 					info.Date = s.Value
 				}
+			case "vcs.modified":
+				info.Dirty = s.Value == "true"
 			}
+		}
+	}
+	if info.Commit == "" {
+		g := fromGit()
+		info.Commit, info.Dirty = g.Commit, g.Dirty
+		if info.Date == "" {
+			info.Date = g.Date
 		}
 	}
 	return info
 }
+
+// fromGit asks git, once, for the checkout's HEAD commit, its commit time
+// and whether the tree has changes; all empty outside a checkout or
+// without git.
+var fromGit = sync.OnceValue(func() Info {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "git", "log", "-1", "--format=%H %cI").Output()
+	if err != nil {
+		return Info{}
+	}
+	f := strings.Fields(string(out))
+	if len(f) != 2 {
+		return Info{}
+	}
+	g := Info{Commit: f[0]}
+	if t, err := time.Parse(time.RFC3339, f[1]); err == nil {
+		g.Date = t.UTC().Format(time.RFC3339)
+	}
+	if st, err := exec.CommandContext(ctx, "git", "status", "--porcelain", "--untracked-files=no").Output(); err == nil {
+		g.Dirty = len(strings.TrimSpace(string(st))) > 0
+	}
+	return g
+})
 
 // String formats the build information for --version output.
 func (i Info) String() string {
@@ -61,6 +105,9 @@ func (i Info) String() string {
 	date := i.Date
 	if date == "" {
 		date = "unknown"
+	}
+	if i.Dirty {
+		commit += ", with uncommitted changes"
 	}
 	return fmt.Sprintf("%s (commit %s, built %s)", i.Version, commit, date)
 }

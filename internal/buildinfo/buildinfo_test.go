@@ -1,6 +1,7 @@
 package buildinfo
 
 import (
+	"os/exec"
 	"strings"
 	"testing"
 )
@@ -23,5 +24,22 @@ func TestStringWithoutCommit(t *testing.T) {
 	s := Info{Version: "dev"}.String()
 	if s != "dev (commit unknown, built unknown)" {
 		t.Fatalf("String() = %q", s)
+	}
+}
+
+// TestGetFallsBackToGit: a test binary, like `go run`, carries no VCS
+// stamp, so the commit comes from the checkout the test runs in.
+func TestGetFallsBackToGit(t *testing.T) {
+	out, err := exec.Command("git", "rev-parse", "HEAD").Output()
+	if err != nil {
+		t.Skipf("not in a git checkout: %v", err)
+	}
+	want := strings.TrimSpace(string(out))
+	got := Get()
+	if got.Commit != want {
+		t.Errorf("Get().Commit = %q, want HEAD %q", got.Commit, want)
+	}
+	if got.Date == "" {
+		t.Errorf("Get().Date is empty, want HEAD's commit time")
 	}
 }

@@ -426,6 +426,10 @@ func (w *web) postLogin(c *gin.Context) {
 	switch {
 	case minitwit.ErrorCode(err) == minitwit.EUNAUTHORIZED:
 		p.Error = minitwit.ErrorMessage(err)
+	case minitwit.ErrorCode(err) == minitwit.EUNAVAILABLE:
+		c.Header("Retry-After", "1")
+		w.fail(c, st, err)
+		return
 	case err != nil:
 		w.fail(c, st, err)
 		return

@@ -518,9 +518,11 @@ func isContractMessage(msg string) bool {
 // logout signs out.
 func (w *web) logout(c *gin.Context) {
 	st := w.state(c)
-	if st.user != nil {
-		// Every copy of this session's cookie ends here, not only the
-		// one this browser is about to overwrite.
+	// Every copy of this session's cookie ends here, not only the one
+	// this browser is about to overwrite; but a link on another site
+	// only signs this browser out, so that it cannot end a user's
+	// sessions everywhere.
+	if st.user != nil && c.GetHeader("Sec-Fetch-Site") != "cross-site" {
 		if err := w.store.EndSessions(c.Request.Context(), st.user.ID); err != nil {
 			w.fail(c, st, fmt.Errorf("end sessions of %d: %w", st.user.ID, err))
 			return

@@ -204,8 +204,13 @@ func TestBinaryExitCodes(t *testing.T) {
 	for _, sig := range []struct {
 		s    syscall.Signal
 		code int
-	}{{syscall.SIGINT, 130}, {syscall.SIGTERM, 0}} {
-		c := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--db", filepath.Join(t.TempDir(), "x.db"))
+		args []string
+	}{
+		{syscall.SIGINT, 130, []string{"serve", "--addr", "127.0.0.1:0"}},
+		// Go-flag style single dashes, as before cobra, still work.
+		{syscall.SIGTERM, 0, []string{"-addr", "127.0.0.1:0"}},
+	} {
+		c := exec.Command(bin, append(sig.args, "-db", filepath.Join(t.TempDir(), "x.db"))...)
 		c.Env = append(os.Environ(), "MINITWIT_SESSION_SECRET=x")
 		stderr, _ := c.StderrPipe()
 		if err := c.Start(); err != nil {

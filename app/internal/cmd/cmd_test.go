@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -76,5 +77,13 @@ func TestSeedFlags(t *testing.T) {
 	}
 	if want := (storage.SeedSpec{Users: 3, Messages: 4, Follows: 5, Seed: 9}); got.DB != "x.db" || got.Spec != want {
 		t.Fatalf("options %+v, want x.db %+v", got, want)
+	}
+}
+
+func TestLegacyArgs(t *testing.T) {
+	got := LegacyArgs([]string{"-addr", ":1", "-db=x.db", "seed", "-users", "3", "-x", "-h", "-version", "--api-addr", ":2", "--", "-addr"})
+	want := []string{"--addr", ":1", "--db=x.db", "seed", "--users", "3", "-x", "-h", "--version", "--api-addr", ":2", "--", "-addr"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("LegacyArgs = %q, want %q", got, want)
 	}
 }

@@ -3,7 +3,6 @@ package cmd
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +13,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/minitwit-cd/kit/internal/buildinfo"
+	"github.com/minitwit-cd/kit/internal/simreport"
 	"github.com/minitwit-cd/kit/simulator/replay"
 	"github.com/minitwit-cd/kit/simulator/report"
 	"github.com/minitwit-cd/kit/simulator/scenario"
@@ -153,19 +154,6 @@ func (o *RunOptions) validate() error {
 	return nil
 }
 
-// output is the JSON report.
-type output struct {
-	Target       string               `json:"target"`
-	Scenario     string               `json:"scenario"`
-	Mode         string               `json:"mode"`
-	Concurrency  int                  `json:"concurrency"`
-	Stats        replay.Stats         `json:"stats"`
-	Replay       report.Summary       `json:"replay"`
-	Verification *replay.Verification `json:"verification,omitempty"`
-	Load         *report.Summary      `json:"load,omitempty"`
-	Failure      string               `json:"failure,omitempty"`
-}
-
 func runRun(ctx context.Context, o *RunOptions) error {
 	if err := o.validate(); err != nil {
 		return err
@@ -279,7 +267,11 @@ func runRun(ctx context.Context, o *RunOptions) error {
 	prog.Update(rec.Totals())
 	prog.Finish()
 
-	out := output{Target: o.Target, Scenario: o.Scenario, Mode: mode.String(), Concurrency: o.Concurrency, Stats: st}
+	out := simreport.Report{
+		Schema: simreport.Schema, Simulator: buildinfo.Get().Version,
+		Target: o.Target, Scenario: o.Scenario, Mode: mode.String(), Concurrency: o.Concurrency,
+		Stats: st.Document(),
+	}
 	interrupted := errors.Is(rerr, context.Canceled) || st.Interrupted
 	var failures []string
 	switch {
@@ -304,7 +296,8 @@ func runRun(ctx context.Context, o *RunOptions) error {
 		return err
 	}
 	sum := rec.Summary()
-	out.Replay = sum
+	out.Replay = sum.Document()
+	out.Total, out.Errors, out.Consequences = sum.Total, sum.Errors, sum.Consequences
 	if st.OrderViolations > 0 {
 		failures = append(failures, fmt.Sprintf("%d ordering violations", st.OrderViolations))
 	}
@@ -315,7 +308,10 @@ func runRun(ctx context.Context, o *RunOptions) error {
 	if o.Verify && !interrupted && rerr == nil && st.Sent > 0 {
 		v, err := e.Verify(ctx, model, st)
 		if err == nil {
-			out.Verification = &v
+			vd := v.Document()
+			out.Verification = &vd
+			passed := v.OK()
+			out.VerificationPassed = &passed
 			fmt.Fprintf(w, "verify: %d checks, %d skipped (uncertain after a failed action), %d mismatches\n", v.Checks, v.Skipped, len(v.Mismatches))
 			for i, m := range v.Mismatches {
 				if i == 20 {
@@ -353,13 +349,16 @@ func runRun(ctx context.Context, o *RunOptions) error {
 			return err
 		}
 		ls := lrec.Summary()
-		out.Load = &ls
+		ld := ls.Document()
+		out.Load = &ld
 		if ls.Errors > 0 {
 			fmt.Fprintf(w, "load test errors are reported, not counted against --max-errors\n")
 		}
 	}
 
 	out.Failure = strings.Join(failures, "; ")
+	out.Interrupted = interrupted
+	out.Passed = !interrupted && len(failures) == 0
 	if err := writeReports(o, rec, out); err != nil {
 		return err
 	}
@@ -382,13 +381,13 @@ func runRun(ctx context.Context, o *RunOptions) error {
 }
 
 // writeReports writes the --json and --html files.
-func writeReports(o *RunOptions, rec *report.Recorder, out output) error {
+func writeReports(o *RunOptions, rec *report.Recorder, out simreport.Report) error {
 	if o.JSON != "" {
-		b, err := json.MarshalIndent(out, "", "  ")
-		if err != nil {
+		var buf bytes.Buffer
+		if err := simreport.Encode(&buf, out); err != nil {
 			return fmt.Errorf("--json: %w", err)
 		}
-		if err := os.WriteFile(o.JSON, append(b, '\n'), 0o644); err != nil {
+		if err := os.WriteFile(o.JSON, buf.Bytes(), 0o644); err != nil {
 			return fmt.Errorf("--json: %w", err)
 		}
 	}

@@ -152,6 +152,11 @@ func TestRunCourseScenarioMax(t *testing.T) {
 	if rep.Verification == nil || len(rep.Verification.Mismatches) != 0 || rep.Verification.Checks < 30 {
 		t.Errorf("verification: %+v", rep.Verification)
 	}
+	// Instructors resume from /latest: after 16 in flight it is still
+	// exactly the last action's ID.
+	if got := targetLatest(t, target); got != want-1 {
+		t.Errorf("/latest after the concurrent replay is %d, want the last action's %d", got, want-1)
+	}
 	if !strings.Contains(r.stdout, "0 ordering violations") || !strings.Contains(r.stdout, "verify: ") {
 		t.Errorf("stdout:\n%s", r.stdout)
 	}
@@ -197,6 +202,10 @@ func TestRunModesAgainstMiniTwit(t *testing.T) {
 			}
 			if rep.Verification == nil || len(rep.Verification.Mismatches) != 0 {
 				t.Errorf("verification: %+v", rep.Verification)
+			}
+			// The last action goes out after every other has answered.
+			if got := targetLatest(t, target); got != tt.sent-1 {
+				t.Errorf("/latest after the replay is %d, want the last action's %d", got, tt.sent-1)
 			}
 			if strings.Contains(tt.name, "load") {
 				if rep.Load == nil || rep.Load.Total < 50 || rep.Load.Errors != 0 {

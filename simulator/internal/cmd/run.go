@@ -33,6 +33,9 @@ type RunOptions struct {
 	KeepAlive     bool
 	keepAliveSet  bool
 	FromLatest    bool
+	From          int64
+	fromSet       bool
+	Resume        string
 	Limit         int64
 	Verify        bool
 	VerifyUsers   int
@@ -68,7 +71,16 @@ Actions never start before the actions they depend on have completed (the
 user's registration, the other user's, the follow an unfollow undoes).
 
 Before a replay from the start, run checks that GET /latest says -1 (an empty
-database) and warns when it does not; --from-latest resumes after it instead.
+database) and warns when it does not; --from-latest resumes after it instead,
+--from ID after the given action.
+
+A completed replay leaves the target's /latest at the last action's ID, in
+every mode and concurrency (the last action is sent alone, after every other
+has been answered). An interrupted one reports its resume point: every action
+up to it was answered, and under concurrency a few above it were too (listed
+in --json). It sets the target's /latest to the resume point, so
+--from-latest picks up there; --resume REPORT.json also skips the actions it
+acknowledged above it, so nothing acknowledged is sent twice.
 After the replay, --verify (on by default) reads the state back and compares
 it with the scenario; --rate and --duration then run an open-model load test
 of the same mix. The exit status is 1 when errors exceed --max-errors, the
@@ -83,6 +95,7 @@ input and 130 when interrupted (the partial report is still written).`,
 				return err
 			}
 			opts.keepAliveSet = c.Flags().Changed("keep-alive")
+			opts.fromSet = c.Flags().Changed("from")
 			if runF != nil {
 				return runF(c.Context(), opts)
 			}
@@ -99,6 +112,8 @@ input and 130 when interrupted (the partial report is still written).`,
 	f.DurationVar(&opts.Timeout, "timeout", report.DefaultBudget, "per-request budget: no answer by then is a timeout")
 	f.BoolVar(&opts.KeepAlive, "keep-alive", true, "reuse connections (off in --compat unless given)")
 	f.BoolVar(&opts.FromLatest, "from-latest", false, "resume after the target's GET /latest")
+	f.Int64Var(&opts.From, "from", -1, "resume after the action with this ID")
+	f.StringVar(&opts.Resume, "resume", "", "resume the replay whose --json report this is: after its resume point, skipping the actions it acknowledged above it")
 	f.Int64Var(&opts.Limit, "limit", 0, "replay only this many actions (0: all)")
 	f.BoolVar(&opts.Verify, "verify", true, "after the replay, read the target back and check its state")
 	f.IntVar(&opts.VerifyUsers, "verify-users", 32, "number of users whose follows and messages --verify checks")
@@ -150,6 +165,10 @@ func (o *RunOptions) validate() error {
 		return usageErr("--rate and --duration go together and must be positive")
 	case o.MaxErrors < 0:
 		return usageErr("--max-errors %d: must not be negative", o.MaxErrors)
+	case o.FromLatest && o.fromSet:
+		return usageErr("--from-latest and --from exclude each other")
+	case o.fromSet && o.From < -1:
+		return usageErr("--from %d: must be an action ID (or -1, the start)", o.From)
 	}
 	return nil
 }
@@ -188,6 +207,14 @@ func runRun(ctx context.Context, o *RunOptions) error {
 		elog = report.NewErrorLog(elogOut, o.Target)
 		defer elog.Close()
 	}
+	var resumed *simreport.Report
+	if o.Resume != "" {
+		r, err := readResume(o.Resume)
+		if err != nil {
+			return err
+		}
+		resumed = &r
+	}
 	model := replay.NewModel(o.VerifyUsers, 10)
 	opts := []replay.Option{
 		modeOpt,
@@ -205,6 +232,12 @@ func runRun(ctx context.Context, o *RunOptions) error {
 	}
 	if o.keepAliveSet {
 		opts = append(opts, replay.WithKeepAlive(o.KeepAlive))
+	}
+	if resumed != nil {
+		opts = append(opts, replay.WithResume(resumed.Resume))
+	}
+	if o.fromSet {
+		opts = append(opts, replay.WithAfter(o.From))
 	}
 	e, err := replay.New(o.Target, opts...)
 	if err != nil {
@@ -231,6 +264,19 @@ func runRun(ctx context.Context, o *RunOptions) error {
 		defer e.Close()
 	case lerr != nil:
 		fmt.Fprintf(errOut, "warning: %v\n", lerr)
+	case resumed != nil || o.fromSet:
+		from := o.From
+		if !o.fromSet {
+			from = resumed.Resume.Point
+		}
+		fmt.Fprintf(errOut, "resuming after action %d", from)
+		if resumed != nil && len(resumed.Resume.Acked) > 0 {
+			fmt.Fprintf(errOut, ", skipping the %d actions above it that %s acknowledged", resumed.Resume.AckedCount(), o.Resume)
+		}
+		fmt.Fprintf(errOut, " (the target's /latest is %d)\n", latest)
+		if from >= 0 {
+			total -= from + 1
+		}
 	case latest != -1:
 		fmt.Fprintf(errOut, "warning: the target's /latest is %d, not -1: its database is not empty, so the replay "+
 			"may see \"user exists\" answers and --verify may find earlier data (use --from-latest to resume instead)\n", latest)
@@ -273,6 +319,7 @@ func runRun(ctx context.Context, o *RunOptions) error {
 		Stats: st.Document(),
 	}
 	interrupted := errors.Is(rerr, context.Canceled) || st.Interrupted
+	stoppedEarly := interrupted || rerr != nil // before the source's (or --limit's) end
 	var failures []string
 	switch {
 	case interrupted:
@@ -356,6 +403,34 @@ func runRun(ctx context.Context, o *RunOptions) error {
 		}
 	}
 
+	out.Resume = st.Resume
+	if stoppedEarly || st.Resume.Point < st.LastID {
+		fmt.Fprintf(w, "resume point: %d (every action up to it was answered)", st.Resume.Point)
+		if n := st.Resume.AckedCount(); n > 0 {
+			fmt.Fprintf(w, "; %d acknowledged above it", n)
+		}
+		fmt.Fprintln(w)
+	}
+	if stoppedEarly && st.Sent > 0 {
+		// /latest is whichever request the target processed last; make it
+		// the resume point, for --from-latest and the instructors' resume.
+		pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		if err := e.PinLatest(pctx, st.Resume.Point); err != nil {
+			fmt.Fprintf(errOut, "warning: %v; resume with --from %d", err, st.Resume.Point)
+		} else {
+			fmt.Fprintf(errOut, "the target's /latest is now %d, the resume point: resume with --from-latest", st.Resume.Point)
+		}
+		if st.Resume.AckedCount() > 0 {
+			if o.JSON != "" {
+				fmt.Fprintf(errOut, " --resume %s (it skips the %d actions acknowledged above it)", o.JSON, st.Resume.AckedCount())
+			} else {
+				fmt.Fprintf(errOut, " (%d acknowledged actions above it will be sent again; --json FILE records them for --resume FILE)", st.Resume.AckedCount())
+			}
+		}
+		fmt.Fprintln(errOut)
+		cancel()
+	}
+
 	out.Failure = strings.Join(failures, "; ")
 	out.Interrupted = interrupted
 	out.Passed = !interrupted && len(failures) == 0
@@ -401,6 +476,20 @@ func writeReports(o *RunOptions, rec *report.Recorder, out simreport.Report) err
 		}
 	}
 	return nil
+}
+
+// readResume reads the report of the replay to resume.
+func readResume(path string) (simreport.Report, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return simreport.Report{}, usageErr("--resume: %w", err)
+	}
+	defer f.Close()
+	r, err := simreport.Decode(f)
+	if err != nil {
+		return simreport.Report{}, usageErr("--resume %s: %w", path, err)
+	}
+	return r, nil
 }
 
 // openScenario opens the scenario and counts its lines for the progress

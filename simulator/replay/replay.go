@@ -526,9 +526,9 @@ func (d *dispatcher) complete(res *vegeta.Result) {
 		}
 	}
 	latency := end.Sub(f.scheduled)
-	var errText string
+	var errText, exc string
 	if status == 0 {
-		errText = res.Error
+		errText, exc = res.Error, exception(res.Error, res.URL)
 	}
 	out := classify(f.a.Command, status, errText, latency, d.e.cfg.timeout, depFailed)
 	switch out {
@@ -562,6 +562,7 @@ func (d *dispatcher) complete(res *vegeta.Result) {
 			Status:    status,
 			Outcome:   out,
 			Err:       errText,
+			Exception: exc,
 			Timestamp: f.a.Timestamp,
 		})
 	}

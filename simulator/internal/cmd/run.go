@@ -63,7 +63,11 @@ each like the course's script: register expects 204 or 400, everything else
 
 Pacing (choose one; --max is the default):
   --compat       one action at a time, Connection: close, sleeping delay/1e8 s
-                 before each action: a drop-in for the course's script.
+                 before each action: a drop-in for the course's script. Its
+                 error lines (TS,HOST,LATEST,STATUS,COMMAND; TS,HOST,LATEST,
+                 ReadTimeout; TS,HOST,LATEST,ConnectionError) go to standard
+                 output unless --errors says where, everything else to
+                 standard error: run --compat -t HOST -s FILE > errors.log.
   --speedup X    the recorded delays compressed X times (100000 is about the
                  course script's speed), with --concurrency requests in flight.
   --max          as fast as the target answers, --concurrency in flight.
@@ -120,7 +124,7 @@ input and 130 when interrupted (the partial report is still written).`,
 	f.Float64Var(&opts.Rate, "rate", 0, "after the replay, an open-model load test at this many requests per second")
 	f.DurationVar(&opts.Duration, "duration", 0, "length of the load test")
 	f.StringVar(&opts.JSON, "json", "", "write the report as JSON to this file")
-	f.StringVar(&opts.Errors, "errors", "", "write course-compatible error lines to this file (- for standard output)")
+	f.StringVar(&opts.Errors, "errors", "", "write error lines to this file (- for standard output; with --compat, the course script's exact lines, on standard output by default)")
 	f.StringVar(&opts.HTML, "html", "", "write a self-contained HTML report with charts to this file")
 	f.Int64Var(&opts.MaxErrors, "max-errors", 0, "exit with status 1 when the independent errors exceed this")
 	f.StringVar(&opts.Authorization, "authorization", scenario.Authorization, "Authorization header value")
@@ -188,12 +192,17 @@ func runRun(ctx context.Context, o *RunOptions) error {
 	defer closeSrc()
 
 	rec := report.NewRecorder(report.Options{Target: o.Target, Budget: o.Timeout, Start: time.Now()})
+	// The report (tables, verification, resume point) goes to standard
+	// output, unless the error lines do: then to standard error, so that
+	// `simulator run --compat ... > errors.log` gets the lines alone, as
+	// `python minitwit_simulator.py HOST > errors.log` does.
 	var elogOut io.Writer
-	switch o.Errors {
-	case "":
-	case "-":
+	w := o.IO.Out
+	switch {
+	case o.Errors == "" && !o.Compat:
+	case o.Errors == "" || o.Errors == "-":
 		// Like the course's script, which prints its error lines.
-		elogOut = o.IO.Out
+		elogOut, w = o.IO.Out, o.IO.ErrOut
 	default:
 		f, err := os.Create(o.Errors)
 		if err != nil {
@@ -203,8 +212,14 @@ func runRun(ctx context.Context, o *RunOptions) error {
 		elogOut = f
 	}
 	var elog *report.ErrorLog
-	if o.Errors != "" {
+	switch {
+	case elogOut == nil:
+	case o.Compat:
+		elog = report.NewCourseLog(elogOut, o.Target, clock)
+	default:
 		elog = report.NewErrorLog(elogOut, o.Target)
+	}
+	if elog != nil {
 		defer elog.Close()
 	}
 	var resumed *simreport.Report
@@ -333,7 +348,6 @@ func runRun(ctx context.Context, o *RunOptions) error {
 			return err
 		}
 	}
-	w := o.IO.Out
 	fmt.Fprintf(w, "replay (%s pacing, concurrency %d): %d actions sent", mode, o.Concurrency, st.Sent)
 	if st.Skipped > 0 {
 		fmt.Fprintf(w, ", %d skipped (before the resume point)", st.Skipped)
@@ -477,6 +491,9 @@ func writeReports(o *RunOptions, rec *report.Recorder, out simreport.Report) err
 	}
 	return nil
 }
+
+// clock is the time of the --compat error lines (a test replaces it).
+var clock = time.Now
 
 // readResume reads the report of the replay to resume.
 func readResume(path string) (simreport.Report, error) {

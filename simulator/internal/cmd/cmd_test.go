@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -18,6 +17,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/minitwit-cd/kit/app/server"
+	"github.com/minitwit-cd/kit/internal/cli"
 	"github.com/minitwit-cd/kit/internal/testenv"
 	"github.com/minitwit-cd/kit/simulator/internal/cmd"
 	"github.com/minitwit-cd/kit/simulator/scenario"
@@ -63,13 +63,14 @@ func generate(t testing.TB, users int, actions int64, seed uint64) string {
 type result struct {
 	stdout, stderr string
 	code           int
-	err            error
 }
 
+// run runs the real command tree as cli.Main does, on buffers (stderr a
+// terminal when tty) and the process's environment.
 func run(ctx context.Context, tty bool, args ...string) result {
 	var out, errOut bytes.Buffer
-	err := cmd.Execute(ctx, args, cmd.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut, IsTTY: tty})
-	return result{out.String(), errOut.String(), cmd.ExitCode(err), err}
+	code := cli.Run(ctx, cmd.Program(), &cli.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut, ErrTTY: tty}, args)
+	return result{stdout: out.String(), stderr: errOut.String(), code: code}
 }
 
 // jsonReport is the part of --json the tests read.
@@ -141,7 +142,7 @@ func TestRunCourseScenarioMax(t *testing.T) {
 	}
 	r := run(context.Background(), false, args...)
 	if r.code != 0 {
-		t.Fatalf("exit %d: %v\n%s\n%s", r.code, r.err, r.stdout, r.stderr)
+		t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 	rep := readReport(t, jsonPath)
 	if rep.Stats.Sent != want || rep.Replay.Total != want || rep.Stats.OrderViolations != 0 ||
@@ -194,7 +195,7 @@ func TestRunModesAgainstMiniTwit(t *testing.T) {
 			args := append([]string{"run", "-t", target, "-s", scen, "--json", jsonPath, "--timeout", "10s"}, tt.args...)
 			r := run(context.Background(), false, args...)
 			if r.code != 0 {
-				t.Fatalf("exit %d: %v\n%s\n%s", r.code, r.err, r.stdout, r.stderr)
+				t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 			}
 			rep := readReport(t, jsonPath)
 			if rep.Mode != tt.mode || rep.Stats.Sent != tt.sent || rep.Replay.Errors != 0 || rep.Stats.OrderViolations != 0 {
@@ -243,7 +244,7 @@ func TestRunGenerated200k(t *testing.T) {
 	r := run(context.Background(), false, "run", "-t", target, "-s", scen, "--max", "-c", "16", "--json", jsonPath, "--max-errors", "20")
 	t.Log("\n" + r.stdout)
 	if r.code != 0 {
-		t.Fatalf("exit %d: %v\n%s", r.code, r.err, r.stderr)
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
 	}
 	rep := readReport(t, jsonPath)
 	all := rep.Replay.ByCommand["all"]
@@ -411,12 +412,6 @@ func TestGenerateCommand(t *testing.T) {
 	}
 	if stdout.stdout != string(file) || strings.Count(string(file), "\n") != 500 {
 		t.Errorf("file and stdout differ or wrong size (%d lines)", strings.Count(string(file), "\n"))
-	}
-}
-
-func TestExitCode(t *testing.T) {
-	if cmd.ExitCode(nil) != 0 || cmd.ExitCode(context.Canceled) != 130 || cmd.ExitCode(errors.New("x")) != 1 {
-		t.Error("exit code mapping")
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/minitwit-cd/kit/internal/buildinfo"
+	"github.com/minitwit-cd/kit/internal/cli"
 	"github.com/minitwit-cd/kit/internal/simreport"
 	"github.com/minitwit-cd/kit/simulator/replay"
 	"github.com/minitwit-cd/kit/simulator/report"
@@ -22,7 +23,7 @@ import (
 
 // RunOptions are the flags of `simulator run`.
 type RunOptions struct {
-	IO            IOStreams
+	IO            *cli.IOStreams
 	Target        string
 	Scenario      string
 	Compat        bool
@@ -50,7 +51,7 @@ type RunOptions struct {
 
 // NewCmdRun builds `simulator run`; runF replaces the run function in
 // flag-parsing tests.
-func NewCmdRun(io IOStreams, runF func(context.Context, *RunOptions) error) *cobra.Command {
+func NewCmdRun(io *cli.IOStreams, runF func(context.Context, *RunOptions) error) *cobra.Command {
 	opts := &RunOptions{IO: io}
 	c := &cobra.Command{
 		Use:   "run --target URL --scenario FILE",
@@ -95,9 +96,6 @@ input and 130 when interrupted (the partial report is still written).`,
   simulator run -t http://host:8081/api/v1 -s big.tsv --speedup 1e6 --html report.html`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			if err := bindEnv(c.Flags()); err != nil {
-				return err
-			}
 			opts.keepAliveSet = c.Flags().Changed("keep-alive")
 			opts.fromSet = c.Flags().Changed("from")
 			if runF != nil {
@@ -141,12 +139,12 @@ func (o *RunOptions) mode() (replay.Option, replay.Mode, error) {
 	}
 	switch {
 	case n > 1:
-		return nil, 0, usageErr("--compat, --speedup and --max exclude each other")
+		return nil, 0, cli.Usagef("--compat, --speedup and --max exclude each other")
 	case o.Compat:
 		return replay.WithMode(replay.Compat), replay.Compat, nil
 	case o.Speedup != 0:
 		if !(o.Speedup > 0) {
-			return nil, 0, usageErr("--speedup %g: must be positive", o.Speedup)
+			return nil, 0, cli.Usagef("--speedup %g: must be positive", o.Speedup)
 		}
 		return replay.WithSpeedup(o.Speedup), replay.Speedup, nil
 	}
@@ -156,23 +154,23 @@ func (o *RunOptions) mode() (replay.Option, replay.Mode, error) {
 func (o *RunOptions) validate() error {
 	switch {
 	case o.Target == "":
-		return usageErr("--target is required (e.g. http://localhost:5000)")
+		return cli.Usagef("--target is required (e.g. http://localhost:5000)")
 	case o.Scenario == "":
-		return usageErr("--scenario is required (the course's minitwit_scenario.tsv or one from `simulator generate`)")
+		return cli.Usagef("--scenario is required (the course's minitwit_scenario.tsv or one from `simulator generate`)")
 	case o.Concurrency < 1:
-		return usageErr("--concurrency %d: must be at least 1", o.Concurrency)
+		return cli.Usagef("--concurrency %d: must be at least 1", o.Concurrency)
 	case o.Timeout <= 0:
-		return usageErr("--timeout %s: must be positive", o.Timeout)
+		return cli.Usagef("--timeout %s: must be positive", o.Timeout)
 	case o.Limit < 0:
-		return usageErr("--limit %d: must not be negative", o.Limit)
+		return cli.Usagef("--limit %d: must not be negative", o.Limit)
 	case o.Rate < 0 || (o.Rate > 0) != (o.Duration > 0):
-		return usageErr("--rate and --duration go together and must be positive")
+		return cli.Usagef("--rate and --duration go together and must be positive")
 	case o.MaxErrors < 0:
-		return usageErr("--max-errors %d: must not be negative", o.MaxErrors)
+		return cli.Usagef("--max-errors %d: must not be negative", o.MaxErrors)
 	case o.FromLatest && o.fromSet:
-		return usageErr("--from-latest and --from exclude each other")
+		return cli.Usagef("--from-latest and --from exclude each other")
 	case o.fromSet && o.From < -1:
-		return usageErr("--from %d: must be an action ID (or -1, the start)", o.From)
+		return cli.Usagef("--from %d: must be an action ID (or -1, the start)", o.From)
 	}
 	return nil
 }
@@ -206,7 +204,7 @@ func runRun(ctx context.Context, o *RunOptions) error {
 	default:
 		f, err := os.Create(o.Errors)
 		if err != nil {
-			return usageErr("--errors: %w", err)
+			return cli.Usagef("--errors: %w", err)
 		}
 		defer f.Close()
 		elogOut = f
@@ -256,7 +254,7 @@ func runRun(ctx context.Context, o *RunOptions) error {
 	}
 	e, err := replay.New(o.Target, opts...)
 	if err != nil {
-		return usageErr("%w", err)
+		return cli.Usagef("%w", err)
 	}
 	defer e.Close()
 	errOut := o.IO.ErrOut
@@ -273,7 +271,7 @@ func runRun(ctx context.Context, o *RunOptions) error {
 		}
 		e, err = replay.New(o.Target, append(opts, replay.WithAfter(latest))...)
 		if err != nil {
-			return usageErr("%w", err)
+			return cli.Usagef("%w", err)
 		}
 		// The deferred Close above is bound to the preflight engine.
 		defer e.Close()
@@ -301,14 +299,14 @@ func runRun(ctx context.Context, o *RunOptions) error {
 	}
 	total = max(total, 0)
 
-	prog := report.NewProgress(errOut, total, o.IO.IsTTY)
+	prog := report.NewProgress(errOut, total, o.IO.ErrTTY)
 	stopProg := make(chan struct{})
 	var progWG sync.WaitGroup
 	progWG.Add(1)
 	go func() {
 		defer progWG.Done()
 		every := time.Second
-		if o.IO.IsTTY {
+		if o.IO.ErrTTY {
 			every = 100 * time.Millisecond
 		}
 		t := time.NewTicker(every)
@@ -394,7 +392,7 @@ func runRun(ctx context.Context, o *RunOptions) error {
 		le, err := replay.New(o.Target, replay.WithConcurrency(o.Concurrency), replay.WithTimeout(o.Timeout),
 			replay.WithAuthorization(o.Authorization), replay.WithObserver(lrec.Add))
 		if err != nil {
-			return usageErr("%w", err)
+			return cli.Usagef("%w", err)
 		}
 		defer le.Close()
 		fmt.Fprintf(errOut, "load test: %g requests/s for %s\n", o.Rate, o.Duration)
@@ -457,14 +455,15 @@ func runRun(ctx context.Context, o *RunOptions) error {
 		}
 	}
 	if interrupted {
-		return &ExitError{Code: exitInterrupted, Err: context.Canceled}
+		// Already said: "interrupted after ...".
+		return &cli.ExitError{Code: cli.ExitInterrupted}
 	}
 	if len(failures) > 0 {
 		var pe *scenario.ParseError
 		if errors.As(rerr, &pe) {
-			return &ExitError{Code: exitUsage, Err: errors.New(out.Failure)}
+			return &cli.UsageError{Err: errors.New(out.Failure)}
 		}
-		return &ExitError{Code: exitFailure, Err: errors.New(out.Failure)}
+		return cli.Failed(errors.New(out.Failure))
 	}
 	return nil
 }
@@ -499,12 +498,12 @@ var clock = time.Now
 func readResume(path string) (simreport.Report, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return simreport.Report{}, usageErr("--resume: %w", err)
+		return simreport.Report{}, cli.Usagef("--resume: %w", err)
 	}
 	defer f.Close()
 	r, err := simreport.Decode(f)
 	if err != nil {
-		return simreport.Report{}, usageErr("--resume %s: %w", path, err)
+		return simreport.Report{}, cli.Usagef("--resume %s: %w", path, err)
 	}
 	return r, nil
 }
@@ -517,7 +516,7 @@ func openScenario(path string, stdin io.Reader) (*scenario.Reader, int64, func()
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, 0, nil, usageErr("scenario: %w", err)
+		return nil, 0, nil, cli.Usagef("scenario: %w", err)
 	}
 	fi, err := f.Stat()
 	if err != nil || !fi.Mode().IsRegular() {

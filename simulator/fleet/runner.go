@@ -137,6 +137,14 @@ func (r *runner) run(parent context.Context) {
 	// Write what is left with a fresh context: the parent may be done.
 	wctx, wcancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer wcancel()
+	if err == nil && r.f.cfg.CheckEvery > 0 {
+		// The scenario is done: one last check of the final state.
+		for _, c := range r.checks(wctx) {
+			if cerr := r.f.st.AddCheck(wctx, c); cerr != nil {
+				r.logf("%v", cerr)
+			}
+		}
+	}
 	if ferr := r.flush(wctx, true); ferr != nil && err == nil {
 		err = ferr
 	}
@@ -219,6 +227,12 @@ func (r *runner) replay(ctx context.Context) error {
 			cum += a.Delay
 		}
 		due := start.Add(time.Duration(float64(cum) * float64(time.Millisecond) / r.f.cfg.Speedup))
+		// Like the course's script, an action never leaves before the
+		// previous one has answered: when a slow answer put the replay
+		// behind its schedule, the action is due now (the replay catches
+		// up), and its latency counts from then, not from a time the
+		// group could not have been asked at.
+		due = maxTime(due, time.Now())
 		dep := regFailed[a.User]
 		if a.Command == scenario.Follow || a.Command == scenario.Unfollow {
 			dep = dep || regFailed[a.Arg]
@@ -371,6 +385,13 @@ func (p *phases) trace() *httptrace.ClientTrace {
 		WroteRequest:         func(httptrace.WroteRequestInfo) { set(&p.wrote) },
 		GotFirstResponseByte: func() { set(&p.first) },
 	}
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
 
 func span(a, b time.Time) time.Duration {

@@ -85,7 +85,7 @@ capitals with dashes as underscores (--max-errors: SIMULATOR_MAX_ERRORS).`,
 	root.SetIn(io.In)
 	root.SetOut(io.Out)
 	root.SetErr(io.ErrOut)
-	root.AddCommand(NewCmdRun(io, nil), NewCmdGenerate(io, nil))
+	root.AddCommand(NewCmdRun(io, nil), NewCmdGenerate(io, nil), NewCmdFleet(io))
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
 		return &ExitError{Code: exitUsage, Err: err}
 	})

@@ -111,7 +111,7 @@ func (r *runner) checker(ctx context.Context) {
 				if ctx.Err() != nil {
 					return
 				}
-				if err := r.f.st.AddCheck(ctx, c); err != nil {
+				if err := r.f.st.AddCheck(context.WithoutCancel(ctx), c); err != nil {
 					r.logf("%v", err)
 				}
 			}

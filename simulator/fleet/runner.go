@@ -250,7 +250,9 @@ func (r *runner) replay(ctx context.Context) error {
 				delete(regFailed, a.User)
 			}
 		}
-		if err := r.complete(ctx, a, s, &ph); err != nil {
+		// The answer is recorded even when the replay is being stopped:
+		// an acknowledged action must never be sent again.
+		if err := r.complete(context.WithoutCancel(ctx), a, s, &ph); err != nil {
 			return err
 		}
 	}

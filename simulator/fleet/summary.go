@@ -171,18 +171,17 @@ func (f *Fleet) summarize(ctx context.Context, g Group, since time.Time, ws []*s
 		d := s.Progress.DownSince
 		s.DownSince = &d
 	}
-	cs, err := f.st.Checks(ctx, g.ID, "", time.Time{}, 50)
+	cs, err := f.st.LatestChecks(ctx, g.ID)
 	if err != nil {
 		return s, err
 	}
-	for _, c := range cs {
-		if c.Kind == "prestart" {
-			c := c
+	for kind, c := range cs {
+		if kind == "prestart" {
 			s.Prestart = &c
 			continue
 		}
-		s.Checks[c.Kind] = c
-		if c.Kind == "latest" {
+		s.Checks[kind] = c
+		if kind == "latest" {
 			s.Latest = c.Value
 		}
 	}

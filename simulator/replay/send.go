@@ -20,8 +20,10 @@ import (
 // before the next action leaves. depFailed says whether an action a
 // causally depends on (a registration) failed, making a's failure a
 // Consequence. ctx is the request's context: an httptrace.ClientTrace in
-// it observes the exchange. When ctx ends before the send, Send returns a
-// zero Sample and false.
+// it observes the exchange. ctx ends the wait only: a request that has
+// left is always completed (within the budget), so a caller stopping the
+// replay never loses the answer to an action the target received. When
+// ctx ends before the send, Send returns a zero Sample and false.
 func (e *Engine) Send(ctx context.Context, a scenario.Action, scheduled time.Time, depFailed bool) (report.Sample, bool) {
 	if !sleepUntil(ctx, scheduled) {
 		return report.Sample{}, false
@@ -33,7 +35,7 @@ func (e *Engine) Send(ctx context.Context, a scenario.Action, scheduled time.Tim
 		errText string
 		body    []byte
 	)
-	req, err := http.NewRequestWithContext(ctx, r.Method, r.URL(e.base), bytes.NewReader(r.Body))
+	req, err := http.NewRequestWithContext(context.WithoutCancel(ctx), r.Method, r.URL(e.base), bytes.NewReader(r.Body))
 	if err != nil {
 		errText = err.Error()
 	} else {

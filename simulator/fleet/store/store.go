@@ -457,3 +457,21 @@ func (s *Store) Checks(ctx context.Context, group, kind string, since time.Time,
 	}
 	return cs, rows.Err()
 }
+
+// CheckKinds are the kinds of checks, in the dashboard's order.
+var CheckKinds = []string{"prestart", "latest", "msgs", "web"}
+
+// LatestChecks returns the newest check of each kind a group has.
+func (s *Store) LatestChecks(ctx context.Context, group string) (map[string]Check, error) {
+	out := map[string]Check{}
+	for _, kind := range CheckKinds {
+		cs, err := s.Checks(ctx, group, kind, time.Time{}, 1)
+		if err != nil {
+			return nil, err
+		}
+		if len(cs) == 1 {
+			out[kind] = cs[0]
+		}
+	}
+	return out, nil
+}

@@ -134,10 +134,14 @@ func (r *runner) run(parent context.Context) {
 	defer cancel()
 	defer r.eng.Close()
 	err := r.replay(ctx)
+	finished := errors.Is(err, errDone)
+	if finished {
+		err = nil
+	}
 	// Write what is left with a fresh context: the parent may be done.
 	wctx, wcancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer wcancel()
-	if err == nil && r.f.cfg.CheckEvery > 0 {
+	if finished && r.f.cfg.CheckEvery > 0 {
 		// The scenario is done: one last check of the final state.
 		for _, c := range r.checks(wctx) {
 			if cerr := r.f.st.AddCheck(wctx, c); cerr != nil {
@@ -150,12 +154,13 @@ func (r *runner) run(parent context.Context) {
 	}
 	r.mu.Lock()
 	r.running = false
+	r.finished = finished // only now: its windows are written
 	if err != nil && !errors.Is(err, context.Canceled) {
 		r.err = err.Error()
 	}
 	r.mu.Unlock()
 	switch {
-	case err == nil:
+	case finished:
 		r.logf("scenario done through action %d", r.status().Progress.Done)
 	case errors.Is(err, context.Canceled):
 		r.logf("stopped after action %d", r.status().Progress.Done)
@@ -189,6 +194,24 @@ func (r *runner) replay(ctx context.Context) error {
 	defer file.Close()
 	src := scenario.NewReader(file)
 
+	if prog.InFlight > prog.Done {
+		// Stopped while an action was in flight, without its answer: the
+		// group's /latest says whether it arrived (then it is not sent
+		// again; its outcome stays unknown).
+		if v, class, detail := latestOf(ctx, r.eng); class == ClassOK && v == prog.InFlight {
+			r.logf("action %d reached the group before the stop (its /latest says so): not sent again", v)
+			prog.Done = v
+		} else if class != ClassOK {
+			r.logf("action %d was in flight at the stop and /latest cannot tell whether it arrived (%s): sending it again", prog.InFlight, detail)
+		}
+		prog.InFlight = -1
+		if err := r.f.st.SaveProgress(ctx, prog); err != nil {
+			return err
+		}
+		r.mu.Lock()
+		r.prog = prog
+		r.mu.Unlock()
+	}
 	if prog.Done >= 0 {
 		r.logf("resuming after action %d", prog.Done)
 	}
@@ -237,6 +260,9 @@ func (r *runner) replay(ctx context.Context) error {
 		if a.Command == scenario.Follow || a.Command == scenario.Unfollow {
 			dep = dep || regFailed[a.Arg]
 		}
+		if err := r.intend(ctx, a.ID); err != nil {
+			return err
+		}
 		var ph phases
 		s, ok := r.eng.Send(httptrace.WithClientTrace(ctx, ph.trace()), a, due, dep)
 		if !ok {
@@ -256,8 +282,23 @@ func (r *runner) replay(ctx context.Context) error {
 			return err
 		}
 	}
+	return errDone
+}
+
+// errDone ends a replay that went through the whole scenario.
+var errDone = errors.New("scenario done")
+
+// intend records, durably, that action id is about to leave.
+func (r *runner) intend(ctx context.Context, id int64) error {
 	r.mu.Lock()
-	r.finished = true
+	p := r.prog
+	r.mu.Unlock()
+	p.InFlight = id
+	if err := r.f.st.SaveProgress(ctx, p); err != nil {
+		return err
+	}
+	r.mu.Lock()
+	r.prog = p
 	r.mu.Unlock()
 	return nil
 }

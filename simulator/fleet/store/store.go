@@ -62,6 +62,10 @@ type Progress struct {
 	// Acked is the highest action ID the group answered with an accepted
 	// status; -1 before the first.
 	Acked int64 `json:"acked"`
+	// InFlight is the action about to be sent or in flight (written
+	// before it leaves); when it is above Done after a crash, the group's
+	// /latest tells whether it arrived. -1 when none.
+	InFlight int64 `json:"in_flight"`
 	// Sent counts the requests sent, over all runs.
 	Sent int64 `json:"sent"`
 	// DownSince is when the group stopped answering (zero while it
@@ -191,7 +195,7 @@ func (s *Store) migrate(ctx context.Context) error {
 	}
 	stmts := []string{
 		`CREATE TABLE IF NOT EXISTS fleet_progress (
-			group_id TEXT PRIMARY KEY, done BIGINT NOT NULL, acked BIGINT NOT NULL,
+			group_id TEXT PRIMARY KEY, done BIGINT NOT NULL, acked BIGINT NOT NULL, in_flight BIGINT NOT NULL,
 			sent BIGINT NOT NULL, down_since BIGINT NOT NULL, updated BIGINT NOT NULL)`,
 		`CREATE TABLE IF NOT EXISTS fleet_windows (
 			group_id TEXT NOT NULL, minute BIGINT NOT NULL, command TEXT NOT NULL,
@@ -259,10 +263,10 @@ func fromMicros(us int64) time.Time {
 // Progress returns a group's record; a group never seen has Done and Acked
 // -1.
 func (s *Store) Progress(ctx context.Context, group string) (Progress, error) {
-	p := Progress{Group: group, Done: -1, Acked: -1}
+	p := Progress{Group: group, Done: -1, Acked: -1, InFlight: -1}
 	var down, upd int64
-	err := s.db.QueryRowContext(ctx, s.q(`SELECT done, acked, sent, down_since, updated FROM fleet_progress WHERE group_id = ?`), group).
-		Scan(&p.Done, &p.Acked, &p.Sent, &down, &upd)
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT done, acked, in_flight, sent, down_since, updated FROM fleet_progress WHERE group_id = ?`), group).
+		Scan(&p.Done, &p.Acked, &p.InFlight, &p.Sent, &down, &upd)
 	if errors.Is(err, sql.ErrNoRows) {
 		return p, nil
 	}
@@ -276,10 +280,10 @@ func (s *Store) Progress(ctx context.Context, group string) (Progress, error) {
 // SaveProgress writes a group's record, durably (it has committed when
 // SaveProgress returns: a crash afterwards does not lose it).
 func (s *Store) SaveProgress(ctx context.Context, p Progress) error {
-	err := s.exec(ctx, `INSERT INTO fleet_progress (group_id, done, acked, sent, down_since, updated) VALUES (?, ?, ?, ?, ?, ?)
-		ON CONFLICT (group_id) DO UPDATE SET done = excluded.done, acked = excluded.acked, sent = excluded.sent,
+	err := s.exec(ctx, `INSERT INTO fleet_progress (group_id, done, acked, in_flight, sent, down_since, updated) VALUES (?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (group_id) DO UPDATE SET done = excluded.done, acked = excluded.acked, in_flight = excluded.in_flight, sent = excluded.sent,
 		down_since = excluded.down_since, updated = excluded.updated`,
-		p.Group, p.Done, p.Acked, p.Sent, micros(p.DownSince), micros(p.Updated))
+		p.Group, p.Done, p.Acked, p.InFlight, p.Sent, micros(p.DownSince), micros(p.Updated))
 	if err != nil {
 		return fmt.Errorf("store: save progress of %s: %w", p.Group, err)
 	}

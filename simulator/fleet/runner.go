@@ -255,7 +255,6 @@ func (r *runner) replay(ctx context.Context) error {
 		// behind its schedule, the action is due now (the replay catches
 		// up), and its latency counts from then, not from a time the
 		// group could not have been asked at.
-		due = maxTime(due, time.Now())
 		dep := regFailed[a.User]
 		if a.Command == scenario.Follow || a.Command == scenario.Unfollow {
 			dep = dep || regFailed[a.Arg]
@@ -263,6 +262,9 @@ func (r *runner) replay(ctx context.Context) error {
 		if err := r.intend(ctx, a.ID); err != nil {
 			return err
 		}
+		// Taken after the store write, so a slow store delays the send
+		// but is never charged to the group.
+		due = maxTime(due, time.Now())
 		var ph phases
 		s, ok := r.eng.Send(httptrace.WithClientTrace(ctx, ph.trace()), a, due, dep)
 		if !ok {

@@ -82,8 +82,16 @@ type overviewData struct {
 	Now         time.Time
 	ConfigError string
 	Groups      []GroupSummary
-	Charts      []template.HTML
+	Charts      []figure
 }
+
+// figure is a chart with its heading.
+type figure struct {
+	Title string
+	SVG   template.HTML
+}
+
+func fig(c chart.Chart) figure { return figure{Title: c.Title, SVG: c.HTML()} }
 
 func (d *dashboard) overviewPage(w http.ResponseWriter, r *http.Request) {
 	now := d.o.Now()
@@ -190,7 +198,7 @@ type groupData struct {
 	Refresh int
 	Now     time.Time
 	D       GroupDetail
-	Charts  []template.HTML
+	Charts  []figure
 }
 
 func (d *dashboard) groupPage(w http.ResponseWriter, r *http.Request) {
@@ -256,7 +264,7 @@ func (d *dashboard) activity(w http.ResponseWriter, r *http.Request) {
 
 // overviewCharts: errors today per group by class, and the latest action
 // each group reports against the latest sent.
-func overviewCharts(gs []GroupSummary) []template.HTML {
+func overviewCharts(gs []GroupSummary) []figure {
 	var names []string
 	rows := errorRows()
 	sent := chart.Row{Label: "latest action sent"}
@@ -273,7 +281,7 @@ func overviewCharts(gs []GroupSummary) []template.HTML {
 		errs.Bars = nil
 	}
 	lat := chart.BarChart("Latest action: sent and reported by /latest", "action id", chart.Bars{Groups: names, Series: []chart.Row{sent, latest}})
-	return []template.HTML{errs.HTML(), lat.HTML()}
+	return []figure{fig(errs), fig(lat)}
 }
 
 func errorRows() []chart.Row {
@@ -302,7 +310,7 @@ func anyValue(rows []chart.Row) bool {
 
 // groupCharts: errors per minute by class, latency percentiles, phases and
 // /latest over time.
-func groupCharts(gd GroupDetail, budget time.Duration) []template.HTML {
+func groupCharts(gd GroupDetail, budget time.Duration) []figure {
 	rows := errorRows()
 	var labels []string
 	p50 := chart.Line{Label: "p50"}
@@ -341,5 +349,5 @@ func groupCharts(gd GroupDetail, budget time.Duration) []template.HTML {
 		sent.Points = append(sent.Points, chart.TimePoint{T: c.At, V: float64(c.Want)})
 	}
 	lt := chart.LineChart(chart.Lines{Title: "/latest over time", Unit: "action id", Lines: []chart.Line{sent, reported}})
-	return []template.HTML{errs.HTML(), lat.HTML(), ph.HTML(), lt.HTML()}
+	return []figure{fig(errs), fig(lat), fig(ph), fig(lt)}
 }

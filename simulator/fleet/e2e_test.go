@@ -3,7 +3,6 @@ package fleet_test
 import (
 	"io"
 	"net/http"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -217,9 +216,7 @@ func TestFleetEightGroups(t *testing.T) {
 			t.Errorf("GET %s: %q", path, b)
 		}
 	}
-	if os.Getenv("FLEET_SHOTS") != "" {
-		t.Logf("dashboard at http://%s/", f.addr)
-	}
+	browse(t, "http://"+f.addr)
 }
 
 func get(t *testing.T, url string) string {

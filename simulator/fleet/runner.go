@@ -25,6 +25,9 @@ var errEOF = io.EOF
 // look for in the group's timelines.
 const recentTweets = 5
 
+// downAfter is the number of timeouts in a row that mark a group down.
+const downAfter = 3
+
 // LiveStatus is a group's replay as this worker sees it now.
 type LiveStatus struct {
 	// Running is false once the replay ended (scenario done or stopped).
@@ -64,6 +67,10 @@ type runner struct {
 	minute   time.Time
 	dirty    bool
 	lateness *hdr.Histogram
+	// noAnswer counts the requests in a row without an HTTP answer, since
+	// noAnswerSince.
+	noAnswer      int
+	noAnswerSince time.Time
 	tweets   []string // newest acknowledged tweets, oldest first
 }
 
@@ -318,11 +325,19 @@ func (r *runner) complete(ctx context.Context, a scenario.Action, s report.Sampl
 	if s.Outcome == report.OK || s.Outcome == report.Late {
 		p.Acked = a.ID
 	}
+	// Down: a refused or broken connection, or downAfter timeouts in a
+	// row (one slow answer is not an outage), since the first of them.
 	if s.Status > 0 {
-		p.DownSince = time.Time{}
+		p.DownSince, r.noAnswer, r.noAnswerSince = time.Time{}, 0, time.Time{}
 		r.answered = a.ID
-	} else if p.DownSince.IsZero() {
-		p.DownSince = s.Sent
+	} else {
+		if r.noAnswer == 0 {
+			r.noAnswerSince = s.Sent
+		}
+		r.noAnswer++
+		if p.DownSince.IsZero() && (s.Outcome == report.ConnError || r.noAnswer >= downAfter) {
+			p.DownSince = r.noAnswerSince
+		}
 	}
 	if a.Command == scenario.Tweet && s.Status > 0 && !replay.Failed(s.Outcome) {
 		r.tweets = append(r.tweets, a.Arg)

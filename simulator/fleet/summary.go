@@ -246,7 +246,7 @@ func (f *Fleet) Detail(ctx context.Context, id string, since, now time.Time) (Gr
 	if d.Latest, err = f.st.Checks(ctx, id, "latest", since, 2000); err != nil {
 		return d, true, err
 	}
-	if d.Checks, err = f.st.Checks(ctx, id, "", since, 30); err != nil {
+	if d.Checks, err = f.st.Checks(ctx, id, "", since, 12); err != nil {
 		return d, true, err
 	}
 	if d.Errors, err = f.st.Errors(ctx, id, 200); err != nil {

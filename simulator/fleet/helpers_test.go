@@ -28,9 +28,9 @@ import (
 // simulator must not import it, so it runs as its own process) and the
 // simulator itself (the fleet under test, killed with SIGKILL).
 var bins struct {
-	once                      sync.Once
+	once                     sync.Once
 	dir, minitwit, simulator string
-	err                       error
+	err                      error
 }
 
 func TestMain(m *testing.M) {

@@ -71,7 +71,7 @@ type runner struct {
 	// noAnswerSince.
 	noAnswer      int
 	noAnswerSince time.Time
-	tweets   []string // newest acknowledged tweets, oldest first
+	tweets        []string // newest acknowledged tweets, oldest first
 }
 
 func newRunner(f *Fleet, g Group) (*runner, error) {
@@ -423,7 +423,7 @@ func (r *runner) flush(ctx context.Context, final bool) error {
 
 // phases records one request's httptrace timings.
 type phases struct {
-	mu sync.Mutex // the transport may call back from its dial goroutine
+	mu                                                                      sync.Mutex // the transport may call back from its dial goroutine
 	dnsStart, dnsDone, connStart, connDone, tlsStart, tlsDone, wrote, first time.Time
 }
 

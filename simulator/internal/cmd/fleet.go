@@ -217,4 +217,3 @@ func watchGroups(ctx context.Context, o *FleetRunOptions, fl *fleet.Fleet, log *
 		fl.Reload(gs)
 	}
 }
-

@@ -162,7 +162,7 @@ func TestFleetEightGroups(t *testing.T) {
 	}
 	errLog := get(t, "http://"+f.addr+"/groups/slow/errors.log")
 	for _, id := range px["slow"].slowed {
-		if !strings.Contains(errLog, ","+px["slow"].url()+","+strconv.FormatInt(id, 10)+",ReadTimeout,") {
+		if !strings.Contains(errLog, ","+px["slow"].url()+","+strconv.FormatInt(id, 10)+",ReadTimeout\n") {
 			t.Errorf("slow: error log lacks the ReadTimeout line of action %d:\n%s", id, errLog)
 		}
 	}

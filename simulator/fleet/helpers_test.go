@@ -111,7 +111,7 @@ func (a *app) url() string { return "http://" + a.addr }
 
 func (a *app) start() {
 	a.t.Helper()
-	a.cmd = exec.Command(a.bin, "-addr", a.addr, "-db", a.db, "-bcrypt-cost", "4")
+	a.cmd = exec.Command(a.bin, "--addr", a.addr, "--db", a.db, "--bcrypt-cost", "4")
 	a.cmd.Stdout, a.cmd.Stderr = a.log, a.log
 	if err := a.cmd.Start(); err != nil {
 		a.t.Fatal(err)

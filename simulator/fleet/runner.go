@@ -379,7 +379,7 @@ func (r *runner) complete(ctx context.Context, a scenario.Action, s report.Sampl
 			return err
 		}
 	}
-	if line := report.ErrorLine(s, target); line != "" {
+	if line := report.CourseLine(s, target, end); line != "" {
 		if err := r.f.st.AddError(ctx, store.ErrorEntry{Group: r.id, At: end, Line: line, Detail: s.Err}); err != nil {
 			return err
 		}

@@ -55,6 +55,10 @@ func (e *Engine) Send(ctx context.Context, a scenario.Action, scheduled time.Tim
 	}
 	end := time.Now()
 	latency := end.Sub(scheduled)
+	var exc string
+	if status == 0 {
+		exc = exception(errText, r.URL(e.base))
+	}
 	out := classify(a.Command, status, errText, latency, e.cfg.timeout, depFailed)
 	switch out {
 	case report.WrongStatus, report.Consequence:
@@ -77,6 +81,7 @@ func (e *Engine) Send(ctx context.Context, a scenario.Action, scheduled time.Tim
 		Outcome:   out,
 		Err:       errText,
 		Timestamp: a.Timestamp,
+		Exception: exc,
 	}, true
 }
 

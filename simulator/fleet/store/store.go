@@ -131,7 +131,8 @@ func (w *Window) Merge(o *Window) {
 type ErrorEntry struct {
 	Group string    `json:"group"`
 	At    time.Time `json:"at"`
-	// Line is the course's format: timestamp,host,latest,status,command.
+	// Line is the course script's line (report.CourseLine):
+	// TS,HOST,LATEST,STATUS,COMMAND or TS,HOST,LATEST,ReadTimeout ...
 	Line string `json:"line"`
 	// Detail is the simulator's description of the failure.
 	Detail string `json:"detail"`

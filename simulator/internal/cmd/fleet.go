@@ -15,13 +15,14 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/minitwit-cd/kit/internal/cli"
 	"github.com/minitwit-cd/kit/simulator/fleet"
 	"github.com/minitwit-cd/kit/simulator/fleet/store"
 	"github.com/minitwit-cd/kit/simulator/report"
 )
 
 // NewCmdFleet builds `simulator fleet` and its subcommands.
-func NewCmdFleet(io IOStreams) *cobra.Command {
+func NewCmdFleet(io *cli.IOStreams) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "fleet",
 		Short: "Run the scenario against every student group for weeks, with a dashboard",
@@ -36,7 +37,7 @@ keeps the results durably (SQLite or PostgreSQL) and serves a dashboard.`,
 
 // FleetRunOptions are the flags of `simulator fleet run`.
 type FleetRunOptions struct {
-	IO          IOStreams
+	IO          *cli.IOStreams
 	Groups      string
 	DB          string
 	Listen      string
@@ -55,7 +56,7 @@ type FleetRunOptions struct {
 
 // NewCmdFleetRun builds `simulator fleet run`; runF replaces the run
 // function in flag-parsing tests.
-func NewCmdFleetRun(io IOStreams, runF func(context.Context, *FleetRunOptions) error) *cobra.Command {
+func NewCmdFleetRun(io *cli.IOStreams, runF func(context.Context, *FleetRunOptions) error) *cobra.Command {
 	opts := &FleetRunOptions{IO: io}
 	c := &cobra.Command{
 		Use:   "run --groups groups.yaml --db fleet.db --scenario FILE",
@@ -81,9 +82,6 @@ malformed file is refused and the running configuration stays.`,
   simulator fleet run --groups mine.yaml --db me.db --speedup 1000 -s minitwit_scenario.tsv   # one group, a demo`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			if err := bindEnv(c.Flags()); err != nil {
-				return err
-			}
 			if runF != nil {
 				return runF(c.Context(), opts)
 			}
@@ -122,11 +120,11 @@ func (l *lineLog) printf(format string, args ...any) {
 
 func runFleet(ctx context.Context, o *FleetRunOptions) error {
 	if o.Scenario == "" {
-		return usageErr("--scenario is required")
+		return cli.Usagef("--scenario is required")
 	}
 	groups, err := fleet.LoadGroups(o.Groups)
 	if err != nil {
-		return usageErr("%v", err)
+		return cli.Usagef("%v", err)
 	}
 	st, err := store.Open(ctx, o.DB)
 	if err != nil {
@@ -137,13 +135,13 @@ func runFleet(ctx context.Context, o *FleetRunOptions) error {
 	fl, err := fleet.New(st, fleet.Config{Scenario: o.Scenario, Speedup: o.Speedup, Budget: o.Timeout, KeepAlive: o.KeepAlive,
 		Limit: o.Limit, CheckEvery: o.CheckEvery, FlushEvery: o.FlushEvery, Logf: log.printf})
 	if err != nil {
-		return usageErr("%v", err)
+		return cli.Usagef("%v", err)
 	}
 	var srv *http.Server
 	if o.Listen != "" {
 		ln, err := net.Listen("tcp", o.Listen)
 		if err != nil {
-			return usageErr("--listen %s: %v", o.Listen, err)
+			return cli.Usagef("--listen %s: %v", o.Listen, err)
 		}
 		srv = &http.Server{Handler: fl.Handler(fleet.DashboardOptions{Refresh: o.Refresh, ActivityDir: o.ActivityDir}),
 			ReadHeaderTimeout: 10 * time.Second}

@@ -81,7 +81,7 @@ func newRunner(f *Fleet, g Group) (*runner, error) {
 		return nil, err
 	}
 	r := &runner{f: f, id: g.ID, eng: eng, g: g, done: make(chan struct{}), windows: map[string]*store.Window{},
-		lateness: hdr.New(1, int64(time.Hour/time.Microsecond), 3), answered: -1}
+		lateness: hdr.New(1, int64(time.Minute/time.Microsecond), 2), answered: -1}
 	if g.Web != "" {
 		if r.web, err = replay.New(g.Web, opts...); err != nil {
 			return nil, err
@@ -234,22 +234,37 @@ func (r *runner) replay(ctx context.Context) error {
 		started bool
 		sent    int64
 	)
-	for {
+	// next reads the next action to send (nil at the end), skipping those
+	// completed in an earlier run: they are never sent again.
+	next := func() (*scenario.Action, error) {
+		if lim := r.f.cfg.Limit; lim > 0 && sent >= lim {
+			return nil, nil
+		}
+		for {
+			a, err := src.Next()
+			if errors.Is(err, io.EOF) {
+				return nil, nil
+			}
+			if err != nil {
+				return nil, err
+			}
+			if a.ID > prog.Done {
+				return &a, nil
+			}
+		}
+	}
+	a, err := next()
+	if err != nil || a == nil {
+		return cmpErr(err, errDone)
+	}
+	// The first action's intent; every later one is written with the
+	// previous action's completion, in the same commit.
+	if err := r.intend(ctx, a.ID); err != nil {
+		return err
+	}
+	for a != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
-		}
-		a, err := src.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return err
-		}
-		if a.ID <= prog.Done {
-			continue // completed in an earlier run: never sent again
-		}
-		if lim := r.f.cfg.Limit; lim > 0 && sent >= lim {
-			break
 		}
 		if !started {
 			start, started = time.Now(), true
@@ -258,22 +273,17 @@ func (r *runner) replay(ctx context.Context) error {
 		}
 		due := start.Add(time.Duration(float64(cum) * float64(time.Millisecond) / r.f.cfg.Speedup))
 		// Like the course's script, an action never leaves before the
-		// previous one has answered: when a slow answer put the replay
-		// behind its schedule, the action is due now (the replay catches
-		// up), and its latency counts from then, not from a time the
-		// group could not have been asked at.
+		// previous one has answered: when a slow answer (or a slow store)
+		// put the replay behind its schedule, the action is due now (the
+		// replay catches up), and its latency counts from then, not from a
+		// time the group could not have been asked at.
+		due = maxTime(due, time.Now())
 		dep := regFailed[a.User]
 		if a.Command == scenario.Follow || a.Command == scenario.Unfollow {
 			dep = dep || regFailed[a.Arg]
 		}
-		if err := r.intend(ctx, a.ID); err != nil {
-			return err
-		}
-		// Taken after the store write, so a slow store delays the send
-		// but is never charged to the group.
-		due = maxTime(due, time.Now())
 		var ph phases
-		s, ok := r.eng.Send(httptrace.WithClientTrace(ctx, ph.trace()), a, due, dep)
+		s, ok := r.eng.Send(httptrace.WithClientTrace(ctx, ph.trace()), *a, due, dep)
 		if !ok {
 			return ctx.Err()
 		}
@@ -285,13 +295,30 @@ func (r *runner) replay(ctx context.Context) error {
 				delete(regFailed, a.User)
 			}
 		}
-		// The answer is recorded even when the replay is being stopped:
-		// an acknowledged action must never be sent again.
-		if err := r.complete(context.WithoutCancel(ctx), a, s, &ph); err != nil {
+		following, err := next()
+		if err != nil {
 			return err
 		}
+		nextID := int64(-1)
+		if following != nil {
+			nextID = following.ID
+		}
+		// The answer is recorded even when the replay is being stopped:
+		// an acknowledged action must never be sent again.
+		if err := r.complete(context.WithoutCancel(ctx), *a, s, &ph, nextID); err != nil {
+			return err
+		}
+		a = following
 	}
 	return errDone
+}
+
+// cmpErr returns err, or def when err is nil.
+func cmpErr(err, def error) error {
+	if err != nil {
+		return err
+	}
+	return def
 }
 
 // errDone ends a replay that went through the whole scenario.
@@ -313,13 +340,15 @@ func (r *runner) intend(ctx context.Context, id int64) error {
 }
 
 // complete records one answered (or failed) action: first the durable
-// progress, committed before the next action may leave, then the window
-// and, for a failure, the error log.
-func (r *runner) complete(ctx context.Context, a scenario.Action, s report.Sample, ph *phases) error {
+// progress (with the intent of the next action, nextID, -1 at the end),
+// committed before the next action may leave, then the window and, for a
+// failure, the error log.
+func (r *runner) complete(ctx context.Context, a scenario.Action, s report.Sample, ph *phases, nextID int64) error {
 	end := s.Sent.Add(s.Service)
 	r.mu.Lock()
 	p := r.prog
 	p.Done = a.ID
+	p.InFlight = nextID
 	p.Sent++
 	p.Updated = end
 	if s.Outcome == report.OK || s.Outcome == report.Late {

@@ -83,6 +83,8 @@ type overviewData struct {
 	ConfigError string
 	Groups      []GroupSummary
 	Charts      []figure
+	// Activity lists the activity charts present in ActivityDir.
+	Activity []string
 }
 
 // figure is a chart with its heading.
@@ -102,6 +104,13 @@ func (d *dashboard) overviewPage(w http.ResponseWriter, r *http.Request) {
 	}
 	data := overviewData{Title: "MiniTwit simulator fleet", Refresh: int(d.o.Refresh / time.Second), Now: now,
 		ConfigError: d.f.ConfigError(), Groups: gs, Charts: overviewCharts(gs)}
+	if d.o.ActivityDir != "" {
+		for _, name := range ActivityFiles {
+			if _, err := os.Stat(filepath.Join(d.o.ActivityDir, name)); err == nil {
+				data.Activity = append(data.Activity, name)
+			}
+		}
+	}
 	d.render(w, "overview", data)
 }
 

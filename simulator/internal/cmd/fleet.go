@@ -31,7 +31,7 @@ in a groups file), all groups at once on the scenario's recorded schedule,
 keeps the results durably (SQLite or PostgreSQL) and serves a dashboard.`,
 		Args: cobra.NoArgs,
 	}
-	c.AddCommand(NewCmdFleetRun(io, nil))
+	c.AddCommand(NewCmdFleetRun(io, nil), NewCmdFleetActivity(io, nil))
 	return c
 }
 
@@ -214,4 +214,71 @@ func watchGroups(ctx context.Context, o *FleetRunOptions, fl *fleet.Fleet, log *
 		}
 		fl.Reload(gs)
 	}
+}
+
+// FleetActivityOptions are the flags of `simulator fleet activity`.
+type FleetActivityOptions struct {
+	IO     *cli.IOStreams
+	Groups string
+	Clones string
+	Out    string
+}
+
+// NewCmdFleetActivity builds `simulator fleet activity`; runF replaces the
+// run function in flag-parsing tests.
+func NewCmdFleetActivity(io *cli.IOStreams, runF func(*FleetActivityOptions) error) *cobra.Command {
+	opts := &FleetActivityOptions{IO: io}
+	c := &cobra.Command{
+		Use:   "activity --groups groups.yaml --clones DIR --out DIR",
+		Short: "Chart every group's daily and weekly commits and weekly releases from local clones",
+		Long: `activity reads the local clones of every group's repositories (the groups
+file's repos; a clone of https://github.com/x/minitwit is expected at
+--clones/<group id>/minitwit, fetched by whoever has the credentials and the
+network) and writes commits-daily.svg, commits-weekly.svg,
+releases-weekly.svg (tags) and activity.json into --out. The fleet's
+dashboard serves them with --activity-dir.`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			if runF != nil {
+				return runF(opts)
+			}
+			return runFleetActivity(opts)
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&opts.Groups, "groups", "groups.yaml", "groups file")
+	f.StringVar(&opts.Clones, "clones", "clones", "directory of the local clones: <group id>/<repository name>")
+	f.StringVarP(&opts.Out, "out", "o", "activity", "directory to write the charts into")
+	return c
+}
+
+func runFleetActivity(o *FleetActivityOptions) error {
+	groups, err := fleet.LoadGroups(o.Groups)
+	if err != nil {
+		return cli.Usagef("%v", err)
+	}
+	as, err := fleet.ReadActivity(o.Clones, groups)
+	if err != nil {
+		return err
+	}
+	for _, a := range as {
+		n := 0
+		for _, c := range a.Daily {
+			n += c
+		}
+		r := 0
+		for _, c := range a.Releases {
+			r += c
+		}
+		fmt.Fprintf(o.IO.ErrOut, "%s: %d commits, %d releases", a.Group, n, r)
+		if len(a.Missing) > 0 {
+			fmt.Fprintf(o.IO.ErrOut, "; no local clone of %v", a.Missing)
+		}
+		fmt.Fprintln(o.IO.ErrOut)
+	}
+	if err := fleet.WriteActivity(o.Out, as); err != nil {
+		return err
+	}
+	fmt.Fprintf(o.IO.ErrOut, "wrote %v and activity.json to %s\n", fleet.ActivityFiles, o.Out)
+	return nil
 }

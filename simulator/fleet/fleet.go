@@ -62,6 +62,9 @@ type Fleet struct {
 	groups    []Group
 	configErr string
 	wg        sync.WaitGroup
+	// leased: groups start when this worker wins their lease (RunLeased),
+	// not at Start or Reload.
+	leased bool
 }
 
 // New checks the configuration and the scenario file (it is read once to
@@ -188,6 +191,8 @@ func (f *Fleet) Reload(groups []Group) ReloadResult {
 	for _, g := range groups {
 		r, ok := f.runners[g.ID]
 		switch {
+		case !ok && f.leased:
+			// Started by whichever worker wins its lease.
 		case !ok:
 			f.startLocked(g)
 			res.Started = append(res.Started, g.ID)

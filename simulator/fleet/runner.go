@@ -117,6 +117,21 @@ func (r *runner) stop() {
 	<-r.done
 }
 
+func (r *runner) isRunning() bool {
+	select {
+	case <-r.done:
+		return false
+	default:
+		return true
+	}
+}
+
+func (r *runner) isFinished() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.finished
+}
+
 func (r *runner) status() LiveStatus {
 	r.mu.Lock()
 	defer r.mu.Unlock()

@@ -3,6 +3,7 @@ package cmd
 import (
 	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -52,6 +53,8 @@ type FleetRunOptions struct {
 	Refresh     time.Duration
 	ActivityDir string
 	ExitDone    bool
+	Worker      string
+	Lease       time.Duration
 }
 
 // NewCmdFleetRun builds `simulator fleet run`; runF replaces the run
@@ -103,6 +106,8 @@ malformed file is refused and the running configuration stays.`,
 	f.DurationVar(&opts.Refresh, "refresh", 10*time.Second, "dashboard pages' refresh period")
 	f.StringVar(&opts.ActivityDir, "activity-dir", "", "directory of the activity charts to serve (simulator fleet activity --out)")
 	f.BoolVar(&opts.ExitDone, "exit-when-done", false, "exit when every group has replayed the scenario, instead of serving on")
+	f.DurationVar(&opts.Lease, "lease", 0, "share the groups with other workers on the same PostgreSQL --db, each group under a lease of this length (0: this worker runs every group)")
+	f.StringVar(&opts.Worker, "worker", "", "this worker's name for --lease (default host-pid)")
 	return c
 }
 
@@ -152,6 +157,19 @@ func runFleet(ctx context.Context, o *FleetRunOptions) error {
 			defer cancel()
 			_ = srv.Shutdown(sctx)
 		}()
+	}
+	if o.Lease > 0 {
+		if o.Worker == "" {
+			host, _ := os.Hostname()
+			o.Worker = fmt.Sprintf("%s-%d", host, os.Getpid())
+		}
+		log.printf("worker %s: sharing %d groups under %s leases", o.Worker, len(groups), o.Lease)
+		go watchGroups(ctx, o, fl, log)
+		err := fl.RunLeased(ctx, o.Worker, o.Lease, groups)
+		if errors.Is(err, context.Canceled) || ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return cli.Usagef("%v", err)
 	}
 	log.printf("checking GET /latest of %d groups", len(groups))
 	for _, c := range fl.Start(ctx, groups) {

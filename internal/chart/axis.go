@@ -11,9 +11,11 @@ type Axis struct {
 	// (values are Unix seconds, see Unix) or Elapsed (seconds from a start).
 	Scale Scale
 	// Min and Max fix the range when Max > Min; otherwise it comes from the
-	// data (and the thresholds, for y). A linear y axis starts at 0 and is
-	// rounded up to a round top; a log axis is widened to whole decades.
-	// Values outside the range are drawn at its edge.
+	// data (and the thresholds, for y). A linear y axis starts at 0 (Min
+	// is ignored) and is rounded up to a round top; a log axis is widened
+	// to whole decades. Values outside the range, negative ones on a
+	// linear y axis and non-positive ones on a log axis are drawn at the
+	// range's edge.
 	Min, Max float64
 	// Integer keeps a linear axis's ticks whole numbers (for counts).
 	Integer bool
@@ -47,12 +49,13 @@ const (
 
 // Tick is one labelled position on an axis. A minor y tick draws a faint
 // grid line and no label. Anchor overrides an x label's text-anchor
-// (start, middle, end).
+// (start, middle, end); Class replaces an x label's class ("tick x").
 type Tick struct {
 	At     float64
 	Label  string
 	Minor  bool
 	Anchor string
+	Class  string
 }
 
 // Unix is the value of t on a Time axis: seconds since the Unix epoch.

@@ -218,7 +218,7 @@ func TestStackedStepsEven(t *testing.T) {
 	if d1, d2 := xs[1]-xs[0], xs[2]-xs[1]; math.Abs(d1-d2) > 0.2 {
 		t.Errorf("steps %v and %v wide, want equal", d1, d2)
 	}
-	labels := withClass(els, "text", "x")
+	labels := withClass(els, "text", "step-label")
 	if len(labels) != 3 || labels[1].text != "#2 Nov 3 12:00" {
 		t.Errorf("step labels %v, want 3 with \"#2 Nov 3 12:00\" second", labels)
 	}
@@ -232,7 +232,7 @@ func TestStackedStepsEvenThinsLabels(t *testing.T) {
 		s.Times = append(s.Times, t0.Add(time.Duration(j)*time.Minute))
 		s.Labels = append(s.Labels, fmt.Sprint("#", j+1))
 	}
-	labels := withClass(parseSVG(t, StackedSteps(s).Render()), "text", "x")
+	labels := withClass(parseSVG(t, StackedSteps(s).Render()), "text", "step-label")
 	if len(labels) < 5 || len(labels) > 12 {
 		t.Fatalf("%d step labels for 100 steps, want a readable handful", len(labels))
 	}
@@ -643,6 +643,12 @@ func TestEmptyStates(t *testing.T) {
 	if len(withClass(els, "text", "x")) == 0 || len(withClass(els, "line", "grid")) == 0 {
 		t.Errorf("EmptyAxes should keep the axes")
 	}
+	// Without data or a range there is no time to mark: no x labels.
+	c.X = Axis{Scale: Elapsed}
+	c.Bars = nil
+	if n := len(withClass(parseSVG(t, c.Render()), "text", "x")); n != 0 {
+		t.Errorf("%d x labels on an axis without a range", n)
+	}
 }
 
 // TestDeterministic: the same chart renders the same bytes.
@@ -689,5 +695,22 @@ func BenchmarkLatency(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		_ = c.Render()
+	}
+}
+
+// BenchmarkLineChart renders two lines of 1,000 dotted points each on a
+// time axis, the tracker's lead-time chart of a busy flow.
+func BenchmarkLineChart(b *testing.B) {
+	l := Lines{Title: "lead time", Unit: "hours"}
+	for e := range 2 {
+		ln := Line{Label: fmt.Sprint("env-", e)}
+		for i := range 1000 {
+			ln.Points = append(ln.Points, TimePoint{T: t0.Add(time.Duration(i) * time.Hour), V: float64(i%17) / 3})
+		}
+		l.Lines = append(l.Lines, ln)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = LineChart(l).Render()
 	}
 }

@@ -18,6 +18,14 @@ func (w *svgWriter) printf(format string, args ...any) { fmt.Fprintf(&w.b, forma
 // esc escapes s for XML text and attribute values. Characters XML cannot
 // hold at all (most control characters) become U+FFFD.
 func esc(s string) string {
+	plain := true
+	for i := 0; i < len(s) && plain; i++ {
+		c := s[i]
+		plain = c >= 0x20 && c < 0x7f && c != '<' && c != '>' && c != '&' && c != '\'' && c != '"'
+	}
+	if plain {
+		return s // nothing to escape: most labels and every number
+	}
 	var b strings.Builder
 	_ = xml.EscapeText(&b, []byte(s)) // a strings.Builder never fails
 	return b.String()
@@ -34,6 +42,32 @@ func num(f float64) string {
 		r = 0 // no "-0"
 	}
 	return strconv.FormatFloat(r, 'f', -1, 64)
+}
+
+// appendNum appends num(f) to dst without allocating.
+func appendNum(dst []byte, f float64) []byte {
+	if !finite(f) {
+		return append(dst, '0')
+	}
+	r := math.Round(f*10) / 10
+	if r == 0 {
+		r = 0
+	}
+	return strconv.AppendFloat(dst, r, 'f', -1, 64)
+}
+
+// pathData builds an SVG path's d attribute: commands and coordinates.
+type pathData []byte
+
+// cmd appends a command letter and its coordinates, space separated.
+func (d *pathData) cmd(c byte, coords ...float64) {
+	*d = append(*d, c)
+	for i, v := range coords {
+		if i > 0 {
+			*d = append(*d, ' ')
+		}
+		*d = appendNum(*d, v)
+	}
 }
 
 // stepDecimals is how many decimals print a multiple of step exactly

@@ -2,7 +2,6 @@ package chart
 
 import (
 	"bytes"
-	"flag"
 	"math"
 	"os"
 	"path/filepath"
@@ -10,29 +9,10 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/minitwit-cd/kit/internal/chart/charttest"
+	"github.com/minitwit-cd/kit/internal/testenv"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata")
-
-// golden compares got with testdata/NAME.golden.svg, rewriting it under
-// -update. (A local helper: internal/testenv has no golden helper yet.)
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name+".golden.svg")
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read golden file (run go test -update to create it): %v", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("output differs from %s (go test -update rewrites it)\n--- got\n%s\n--- want\n%s", path, got, want)
-	}
-}
 
 // micros labels a log axis of microseconds: 100µs, 1ms, 10s.
 func micros(v float64) string {
@@ -161,29 +141,60 @@ func goldenCharts() map[string]Chart {
 	}
 }
 
-// TestGolden renders each chart of goldenCharts and compares it with its
-// golden SVG; run with -update after an intended change and look at
-// testdata/gallery.html in a browser.
-func TestGolden(t *testing.T) {
-	charts := goldenCharts()
-	names := make([]string, 0, len(charts))
+// gallery is an HTML page of the golden charts, by name.
+func gallery() (page []byte, names []string, charts map[string]Chart) {
+	charts = goldenCharts()
 	for name := range charts {
 		names = append(names, name)
 	}
 	sort.Strings(names)
-	var gallery bytes.Buffer
-	gallery.WriteString("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>internal/chart gallery</title></head>\n<body>\n")
+	var b bytes.Buffer
+	b.WriteString("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>internal/chart gallery</title></head>\n<body>\n")
 	for _, name := range names {
-		out := charts[name].Render()
-		t.Run(name, func(t *testing.T) {
-			parseSVG(t, out)
-			golden(t, name, []byte(out+"\n"))
-		})
-		gallery.WriteString("<h2>" + name + "</h2>\n<div>" + out + "</div>\n")
+		b.WriteString("<h2>" + name + "</h2>\n<div>" + charts[name].Render() + "</div>\n")
 	}
-	gallery.WriteString("</body></html>\n")
-	if *update {
-		if err := os.WriteFile(filepath.Join("testdata", "gallery.html"), gallery.Bytes(), 0o644); err != nil {
+	b.WriteString("</body></html>\n")
+	return b.Bytes(), names, charts
+}
+
+// TestGalleryInChromium opens the gallery in headless Chromium and checks
+// that every chart is laid out at full width with visible shapes; the
+// screenshot goes to $CHART_SCREENSHOTS (or a temporary directory).
+func TestGalleryInChromium(t *testing.T) {
+	page, names, charts := gallery()
+	file := filepath.Join(t.TempDir(), "gallery.html")
+	if err := os.WriteFile(file, page, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got := charttest.Shoot(t, "file://"+file, charttest.Dir(t), "chart-gallery", 1000)
+	if len(got) != len(names) {
+		t.Fatalf("%d charts in Chromium, want %d", len(got), len(names))
+	}
+	for i, name := range names {
+		want := 20
+		if !charts[name].hasData() && !charts[name].EmptyAxes {
+			want = 2 // the placeholder: a box and its message
+		}
+		if c := got[i]; c.Label != charts[name].Title || c.Width < 900 || c.Height < 40 || c.Shapes < want {
+			t.Errorf("%s drawn as %+v, want %q ≥ 900 wide with ≥ %d shapes", name, c, charts[name].Title, want)
+		}
+	}
+}
+
+// TestGolden renders each chart of goldenCharts and compares it with its
+// golden SVG; run with -update after an intended change and look at
+// testdata/gallery.html in a browser.
+func TestGolden(t *testing.T) {
+	page, names, charts := gallery()
+	for _, name := range names {
+		t.Run(name, func(t *testing.T) {
+			out := charts[name].Render()
+			parseSVG(t, out)
+			testenv.Golden(t, name+".golden.svg", []byte(out+"\n"))
+		})
+	}
+	if testenv.Updating() {
+		if err := os.WriteFile(filepath.Join("testdata", "gallery.html"), page, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}

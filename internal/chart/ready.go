@@ -173,7 +173,7 @@ func evenTicks(s Steps) []Tick {
 		if j < len(s.Labels) {
 			label = s.Labels[j] + " "
 		}
-		out = append(out, Tick{At: at, Label: label + s.Times[j].UTC().Format("Jan 2 15:04"), Anchor: anchor})
+		out = append(out, Tick{At: at, Label: label + s.Times[j].UTC().Format("Jan 2 15:04"), Anchor: anchor, Class: "step-label"})
 	}
 	return out
 }

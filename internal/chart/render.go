@@ -152,7 +152,13 @@ func (c Chart) layoutX(l *layout) {
 			}
 		}
 		if lo > hi {
-			lo, hi = 0, float64(max(l.slots, 1))
+			if l.slots == 0 {
+				// No data and no range: nothing for ticks to measure.
+				l.x = scale{kind: Linear, lo: 0, hi: 1, from: l.left, to: l.left + l.plotW}
+				l.xTicks = c.X.Ticks
+				return
+			}
+			lo, hi = 0, float64(l.slots)
 		}
 		if hi <= lo {
 			hi = lo + 1
@@ -190,7 +196,8 @@ func (c Chart) layoutX(l *layout) {
 
 func (c Chart) layoutY(l *layout) {
 	lo, hi := c.Y.Min, c.Y.Max
-	fixed := hi > lo
+	// A log axis may be fixed to one value (widened to its decade).
+	fixed := hi > lo || c.Y.Scale == Log && lo > 0 && hi == lo
 	if !fixed {
 		lo, hi = math.Inf(1), 0
 		see := func(v float64) {
@@ -243,10 +250,6 @@ func (c Chart) layoutY(l *layout) {
 		l.yTicks = logTicks(e0, e1, format)
 	} else {
 		top, step := niceMax(hi, c.Y.Integer)
-		if fixed {
-			_, step = niceMax(hi, c.Y.Integer)
-			top = hi
-		}
 		l.y = scale{kind: Linear, lo: 0, hi: top, from: bottom, to: l.top}
 		l.yTicks = linearTicks(top, step, c.Y.Format)
 	}
@@ -359,7 +362,11 @@ func (w *svgWriter) xAxis(c Chart, l layout) {
 		if c.X.TickMarks {
 			w.printf(`<line class="axis" x1="%s" x2="%s" y1="%s" y2="%s" stroke="%s"/>`, num(x), num(x), num(base), num(base+5), colAxis)
 		}
-		w.printf(`<text class="tick x" x="%s" y="%s" text-anchor="%s" font-size="11" fill="%s">%s</text>`, num(x), num(base+18), anchor, colText, esc(t.Label))
+		class := t.Class
+		if class == "" {
+			class = "tick x"
+		}
+		w.printf(`<text class="%s" x="%s" y="%s" text-anchor="%s" font-size="11" fill="%s">%s</text>`, esc(class), num(x), num(base+18), anchor, colText, esc(t.Label))
 	}
 	if len(l.xTicks) == 0 && c.Bars != nil && len(c.Bars.Groups) > 0 {
 		w.groupLabels(c.Bars.Groups, l)
@@ -477,36 +484,36 @@ func (w *svgWriter) areas(c Chart, l layout) {
 			continue
 		}
 		top, bottom := l.stacks[i], l.bases[i]
-		var d strings.Builder
+		d := make(pathData, 0, 24*n)
 		if s.Step {
 			xs := s.edges(l)
-			d.WriteString("M" + num(xs[0]) + " " + num(l.y.pos(top[0])))
+			d.cmd('M', xs[0], l.y.pos(top[0]))
 			for j := 0; j < n; j++ {
-				d.WriteString("H" + num(xs[j+1]))
+				d.cmd('H', xs[j+1])
 				if j+1 < n {
-					d.WriteString("V" + num(l.y.pos(top[j+1])))
+					d.cmd('V', l.y.pos(top[j+1]))
 				}
 			}
-			d.WriteString("V" + num(l.y.pos(bottom[n-1])))
+			d.cmd('V', l.y.pos(bottom[n-1]))
 			for j := n - 1; j >= 0; j-- {
-				d.WriteString("H" + num(xs[j]))
+				d.cmd('H', xs[j])
 				if j > 0 {
-					d.WriteString("V" + num(l.y.pos(bottom[j-1])))
+					d.cmd('V', l.y.pos(bottom[j-1]))
 				}
 			}
 		} else {
 			for j, p := range s.Points {
-				cmd := "L"
+				c := byte('L')
 				if j == 0 {
-					cmd = "M"
+					c = 'M'
 				}
-				d.WriteString(cmd + num(l.x.pos(p.X)) + " " + num(l.y.pos(top[j])))
+				d.cmd(c, l.x.pos(p.X), l.y.pos(top[j]))
 			}
 			for j := n - 1; j >= 0; j-- {
-				d.WriteString("L" + num(l.x.pos(s.Points[j].X)) + " " + num(l.y.pos(bottom[j])))
+				d.cmd('L', l.x.pos(s.Points[j].X), l.y.pos(bottom[j]))
 			}
 		}
-		d.WriteString("Z")
+		d = append(d, 'Z')
 		fill, opacity, width := s.Fill, s.FillOpacity, s.Width
 		if fill == "" {
 			fill = s.color(i)
@@ -524,7 +531,7 @@ func (w *svgWriter) areas(c Chart, l layout) {
 			}
 		}
 		w.printf(`<path class="series" data-series="%s" data-points="%d" d="%s" fill="%s" fill-opacity="%s" stroke="%s" stroke-width="%s" stroke-linejoin="round"><title>%s</title></path>`,
-			esc(s.Label), n, d.String(), esc(fill), fixed(opacity, 2), esc(s.color(i)), num(width), esc(s.Label))
+			esc(s.Label), n, d, esc(fill), fixed(opacity, 2), esc(s.color(i)), num(width), esc(s.Label))
 	}
 }
 
@@ -533,7 +540,7 @@ func (w *svgWriter) lines(c Chart, l layout) {
 		if s.Area {
 			continue
 		}
-		var d strings.Builder
+		d := make(pathData, 0, 16*len(s.Points))
 		points, gap := 0, true
 		var xs []float64
 		if s.Step && len(s.Points) > 0 {
@@ -547,14 +554,14 @@ func (w *svgWriter) lines(c Chart, l layout) {
 			x, y := l.x.pos(p.X), l.y.pos(p.Y)
 			switch {
 			case gap:
-				d.WriteString("M" + num(x) + " " + num(y))
+				d.cmd('M', x, y)
 			case s.Step:
-				d.WriteString("V" + num(y))
+				d.cmd('V', y)
 			default:
-				d.WriteString("L" + num(x) + " " + num(y))
+				d.cmd('L', x, y)
 			}
 			if s.Step {
-				d.WriteString("H" + num(xs[j+1]))
+				d.cmd('H', xs[j+1])
 			}
 			points++
 			gap = false
@@ -568,7 +575,7 @@ func (w *svgWriter) lines(c Chart, l layout) {
 			dash = ` stroke-dasharray="` + esc(s.Dash) + `"`
 		}
 		w.printf(`<path class="series" data-series="%s" data-points="%d" d="%s" fill="none" stroke="%s" stroke-width="%s"%s stroke-linejoin="round" stroke-linecap="round"/>`,
-			esc(s.Label), points, d.String(), esc(s.color(i)), num(width), dash)
+			esc(s.Label), points, d, esc(s.color(i)), num(width), dash)
 		if !s.Dots {
 			continue
 		}

@@ -102,6 +102,9 @@ func (e *Engine) LoadMix(ctx context.Context, rate float64, duration time.Durati
 	// budget, plus the configured concurrency; vegeta adds workers up to
 	// this bound when all are busy.
 	workers := uint64(math.Ceil(rate*e.cfg.timeout.Seconds()))*2 + uint64(e.cfg.concurrency)
+	if e.cfg.loadWorkers > 0 {
+		workers = uint64(max(e.cfg.loadWorkers, e.cfg.concurrency))
+	}
 	atk := vegeta.NewAttacker(
 		vegeta.Client(e.client),
 		vegeta.Workers(uint64(e.cfg.concurrency)),

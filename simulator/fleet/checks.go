@@ -86,7 +86,7 @@ func parseLatest(body []byte) (int64, error) {
 		if bytes.Contains(b, []byte("'")) {
 			return 0, fmt.Errorf("single-quoted keys (a Python dict printed, not JSON)")
 		}
-		return 0, fmt.Errorf("not valid JSON (%v)", err)
+		return 0, fmt.Errorf("not valid JSON (%w)", err)
 	}
 	if v.Latest == nil {
 		return 0, fmt.Errorf(`no "latest" field`)

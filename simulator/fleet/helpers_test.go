@@ -52,7 +52,7 @@ func binaries(t *testing.T) (minitwit, simulator string) {
 		for _, b := range [][2]string{{bins.minitwit, "github.com/minitwit-cd/kit/app"}, {bins.simulator, "github.com/minitwit-cd/kit/simulator"}} {
 			out, err := exec.Command(goBin, "build", "-o", b[0], b[1]).CombinedOutput()
 			if err != nil {
-				bins.err = fmt.Errorf("go build %s: %v\n%s", b[1], err, out)
+				bins.err = fmt.Errorf("go build %s: %w\n%s", b[1], err, out)
 				return
 			}
 		}
@@ -89,13 +89,12 @@ func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
 // app is a real MiniTwit process on a fixed address and SQLite file, so
 // it can be killed and started again with its data.
 type app struct {
-	t        *testing.T
-	bin, db  string
-	addr     string
-	cmd      *exec.Cmd
-	log      *testenv.SyncBuffer
-	exited   chan struct{}
-	stopOnce sync.Once
+	t       *testing.T
+	bin, db string
+	addr    string
+	cmd     *exec.Cmd
+	log     *testenv.SyncBuffer
+	exited  chan struct{}
 }
 
 func startApp(t *testing.T) *app {

@@ -58,6 +58,9 @@ func TestFleetLeases(t *testing.T) {
 				m[g] = h
 			}
 		}
+		if rows.Err() != nil {
+			return map[string]string{}
+		}
 		return m
 	}
 	var split map[string]string

@@ -1,7 +1,9 @@
 package fleet_test
 
 import (
+	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -72,5 +74,31 @@ func unwrapAll(err error) error {
 			return err
 		}
 		err = u.Unwrap()
+	}
+}
+
+// TestFleetRunBadGroupsFile: the real command refuses a groups file with a
+// duplicate id or an invalid URL with exit status 2 and a message naming
+// each problem, before sending anything.
+func TestFleetRunBadGroupsFile(t *testing.T) {
+	_, sim := binaries(t)
+	dir := t.TempDir()
+	gfile := filepath.Join(dir, "groups.yaml")
+	if err := os.WriteFile(gfile, []byte("groups:\n- {id: a, api: 'http://127.0.0.1:1'}\n- {id: a, api: 'localhost:5000'}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(sim, "fleet", "run", "--groups", gfile, "--db", filepath.Join(dir, "f.db"), "--listen", "", "-s", genScenario(t, 2, 4))
+	out, err := cmd.CombinedOutput()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 2 {
+		t.Fatalf("exit %v, want 2:\n%s", err, out)
+	}
+	for _, want := range []string{`duplicate id "a"`, `"localhost:5000" must be an absolute http:// or https:// URL`} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "f.db")); err == nil {
+		t.Error("a refused groups file still created the store")
 	}
 }

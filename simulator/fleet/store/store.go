@@ -40,6 +40,10 @@ const (
 // MaxErrorsPerGroup bounds each group's error log; older lines are pruned.
 const MaxErrorsPerGroup = 20000
 
+// MaxChecksPerKind bounds each group's history of each check kind (a
+// week of checks once a minute); older ones are pruned.
+const MaxChecksPerKind = 10080
+
 // NewHistogram returns an empty latency histogram in microseconds, the
 // shape every window uses.
 func NewHistogram() *hdr.Histogram { return hdr.New(1, histMax, histDigits) }
@@ -50,6 +54,8 @@ type Store struct {
 	pg bool
 	// SQLite has one writer; serialising writes here avoids busy errors.
 	wmu sync.Mutex
+	// checks counts AddCheck calls, to prune now and then.
+	checks int64
 }
 
 // Progress is a group's durable replay position.
@@ -430,6 +436,17 @@ func (s *Store) AddCheck(ctx context.Context, c Check) error {
 	if err := s.exec(ctx, `INSERT INTO fleet_checks (group_id, at_us, kind, ok, value, want, class, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.Group, micros(c.At), c.Kind, c.OK, c.Value, c.Want, c.Class, c.Detail); err != nil {
 		return fmt.Errorf("store: add check of %s: %w", c.Group, err)
+	}
+	s.wmu.Lock()
+	s.checks++
+	prune := s.checks%500 == 0
+	s.wmu.Unlock()
+	if prune {
+		if err := s.exec(ctx, `DELETE FROM fleet_checks WHERE group_id = ? AND kind = ? AND at_us < (SELECT at_us FROM
+			(SELECT at_us FROM fleet_checks WHERE group_id = ? AND kind = ? ORDER BY at_us DESC LIMIT 1 OFFSET ?) t)`,
+			c.Group, c.Kind, c.Group, c.Kind, MaxChecksPerKind); err != nil {
+			return fmt.Errorf("store: prune checks of %s: %w", c.Group, err)
+		}
 	}
 	return nil
 }

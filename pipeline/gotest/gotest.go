@@ -58,7 +58,7 @@ type Result struct {
 	JUnit    string
 	Coverage string
 	// CoveragePercent is the statement coverage over all profiled blocks.
-	CoveragePercent float64
+	CoveragePercent          float64
 	Tests, Failures, Skipped int
 	// FailedTests names the failed tests (package.Test) for messages.
 	FailedTests []string

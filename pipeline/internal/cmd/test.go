@@ -74,7 +74,9 @@ func runTest(ctx context.Context, f *Factory, o *TestOptions, out io.Writer) err
 	fmt.Fprintf(out, "test: go test -json %s\n", strings.Join(pkgs, " "))
 	start := time.Now()
 	res, err := gotest.Run(ctx, gotest.Options{Root: w.dir, Packages: pkgs, Out: w.workDir("test"), Race: o.Race,
-		Progress: func(p gotest.PackageResult) { fmt.Fprintf(out, "test: %-4s %s (%.1fs)\n", p.Action, p.Package, p.Elapsed) }})
+		Progress: func(p gotest.PackageResult) {
+			fmt.Fprintf(out, "test: %-4s %s (%.1fs)\n", p.Action, p.Package, p.Elapsed)
+		}})
 	if err != nil {
 		return err
 	}

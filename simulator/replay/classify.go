@@ -39,6 +39,30 @@ func describeError(err string) string {
 	return cause + ": " + err
 }
 
+// exception names what the course's Python script (requests, 300 ms
+// timeout) raises for a request that got no HTTP answer, from vegeta's
+// error text for url: errors from the exchange itself are url.Errors,
+// `Post "URL": cause`; an error without that prefix came while reading the
+// body, after the status line.
+func exception(err, url string) string {
+	inExchange := strings.Contains(err, " \""+url+"\": ")
+	switch {
+	case !inExchange && isTimeout(err):
+		// requests turns a read timeout in the body into ConnectionError.
+		return "ConnectionError"
+	case !inExchange:
+		// A body cut short: urllib3's IncompleteRead, which requests raises
+		// as ChunkedEncodingError.
+		return "ChunkedEncodingError"
+	case isTimeout(err) && strings.Contains(err, "dial tcp"):
+		// ConnectTimeout is a ConnectionError, which the script catches first.
+		return "ConnectionError"
+	case isTimeout(err):
+		return "ReadTimeout"
+	}
+	return "ConnectionError"
+}
+
 // classify turns one answer (or failure) into an outcome. status is 0 when
 // no HTTP answer arrived, err the transport error then. depFailed says
 // whether an action this one causally depends on (a registration) failed.

@@ -78,6 +78,7 @@ type config struct {
 	keepAliveSet  bool
 	limit         int64
 	after         int64
+	resume        *Resume
 	observe       func(report.Sample)
 	model         *Model
 }
@@ -120,6 +121,12 @@ func WithLimit(n int64) Option { return func(c *config) { c.limit = n } }
 // target's /latest. They still count as done for ordering and for the
 // verification model. The default, -1, skips nothing.
 func WithAfter(id int64) Option { return func(c *config) { c.after = id } }
+
+// WithResume skips the actions r says are done (at or before r.Point, or
+// acknowledged above it), to resume a replay from its Stats.Resume (or the
+// report document's resume) without resending anything acknowledged. Like
+// WithAfter's, the skipped actions count as done and successful.
+func WithResume(r Resume) Option { return func(c *config) { c.resume = &r } }
 
 // WithObserver receives every sample, from one goroutine at a time, in
 // completion order.

@@ -86,9 +86,9 @@ func (e *Engine) Load(ctx context.Context, rate float64, duration time.Duration,
 		end := res.End()
 		status := int(res.Code)
 		cmd := commandOf(res)
-		var errText string
+		var errText, exc string
 		if status == 0 {
-			errText = res.Error
+			errText, exc = res.Error, exception(res.Error, res.URL)
 		}
 		latency := end.Sub(scheduled)
 		out := classify(cmd, status, errText, latency, e.cfg.timeout, false)
@@ -109,6 +109,7 @@ func (e *Engine) Load(ctx context.Context, rate float64, duration time.Duration,
 				Status:    status,
 				Outcome:   out,
 				Err:       errText,
+				Exception: exc,
 			})
 		}
 	}

@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/minitwit-cd/kit/tracker/api"
@@ -191,4 +192,90 @@ func (r *Recorder) Simulator(ctx context.Context, flow, trail, fingerprint strin
 		return fmt.Errorf("record: simulator evidence %s/%s: %w", flow, trail, err)
 	}
 	return nil
+}
+
+// EnsureEnvironment creates the docker environment env if the tracker does
+// not know it (an environment's snapshots come from `tracker snapshot
+// docker` on its VM).
+func (r *Recorder) EnsureEnvironment(ctx context.Context, env, description string) error {
+	if r == nil {
+		return nil
+	}
+	if _, err := r.c.GetEnvironment(ctx, env); err == nil {
+		return nil
+	} else if client.StatusCode(err) != 404 {
+		return fmt.Errorf("record: environment %s: %w", env, err)
+	}
+	scaling := true
+	if _, _, err := r.c.PutEnvironment(ctx, api.Environment{Name: env, Type: "docker", Description: description, IncludeScaling: &scaling}); err != nil {
+		return fmt.Errorf("record: environment %s: %w", env, err)
+	}
+	return nil
+}
+
+// ErrNotCompliant is the gate's refusal.
+var ErrNotCompliant = errors.New("artifact is not compliant")
+
+// Gate returns the deploy gate for the artifact with fingerprint in flow
+// and environment env: the tracker's assert artifact, an error wrapping
+// ErrNotCompliant (naming what is missing or failing) when it says no.
+// Without a tracker there is nothing to ask, and the gate lets the deploy
+// through (the step says nothing was recorded).
+func (r *Recorder) Gate(flow, env, fingerprint string) func(context.Context) error {
+	return func(ctx context.Context) error {
+		if r == nil {
+			return nil
+		}
+		a, err := r.c.AssertArtifact(ctx, fingerprint, flow, env)
+		if err != nil {
+			return fmt.Errorf("gate: assert artifact %.12s in %s: %w", fingerprint, env, err)
+		}
+		if a.Compliant {
+			return nil
+		}
+		var why []string
+		for _, f := range a.Flows {
+			for _, s := range f.ComplianceStatus.AttestationsStatuses {
+				if s.Status != "COMPLETE" || !s.IsCompliant {
+					why = append(why, fmt.Sprintf("%s %s", s.AttestationName, strings.ToLower(statusWord(s.Status, s.IsCompliant))))
+				}
+			}
+		}
+		if len(why) == 0 {
+			why = append(why, "the tracker says so")
+		}
+		return fmt.Errorf("gate: %w in %s: %s", ErrNotCompliant, env, strings.Join(why, ", "))
+	}
+}
+
+func statusWord(status string, compliant bool) string {
+	if status == "COMPLETE" && !compliant {
+		return "NON-COMPLIANT"
+	}
+	return status
+}
+
+// Deployment is one deploy to record.
+type Deployment struct {
+	Flow        string
+	Fingerprint string
+	Env         string
+	// Status is succeeded, failed or rolled_back.
+	Status      string
+	Description string
+	BuildURL    string
+}
+
+// Deployment records a deployment and returns its number (0 when nothing
+// was recorded).
+func (r *Recorder) Deployment(ctx context.Context, d Deployment) (int, error) {
+	if r == nil {
+		return 0, nil
+	}
+	out, err := r.c.ReportDeployment(ctx, d.Flow, api.DeploymentRequest{ArtifactFingerprint: d.Fingerprint, Environment: d.Env,
+		Description: d.Description, BuildURL: d.BuildURL, Status: d.Status})
+	if err != nil {
+		return 0, fmt.Errorf("record: deployment of %.12s to %s: %w", d.Fingerprint, d.Env, err)
+	}
+	return out.Number, nil
 }

@@ -301,17 +301,59 @@ func CheckDigestRef(ref string) error {
 	return nil
 }
 
-// Environments are the environments the pipeline deploys to.
-var Environments = []string{"beta", "prod"}
+// EnvironmentsFile is the checkout's list of environments and their
+// settings, relative to the repository root: a change of replicas is a
+// commit like any other.
+const EnvironmentsFile = "pipeline/environments.json"
 
-// CheckEnvironment accepts a known environment name.
-func CheckEnvironment(env string) error {
-	for _, e := range Environments {
-		if env == e {
-			return nil
+// Environment is one environment's settings.
+type Environment struct {
+	// Replicas is the number of app containers behind nginx.
+	Replicas    int    `json:"replicas"`
+	Description string `json:"description,omitempty"`
+}
+
+// Environments are a checkout's environments by name.
+type Environments map[string]Environment
+
+// LoadEnvironments reads EnvironmentsFile of the checkout at dir.
+func LoadEnvironments(dir string) (Environments, error) {
+	p := filepath.Join(dir, EnvironmentsFile)
+	raw, err := os.ReadFile(p)
+	if err != nil {
+		return nil, fmt.Errorf("environments: %w", err)
+	}
+	var envs Environments
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&envs); err != nil {
+		return nil, fmt.Errorf("environments file %s is malformed: %s", p, describeJSONError(raw, err))
+	}
+	for name, e := range envs {
+		if e.Replicas < 1 || e.Replicas > 20 {
+			return nil, fmt.Errorf("environments file %s: %s has %d replicas, want 1 to 20", p, name, e.Replicas)
 		}
 	}
-	return fmt.Errorf("unknown environment %q: want one of %s", env, strings.Join(Environments, ", "))
+	return envs, nil
+}
+
+// Names returns the environments' names, sorted.
+func (e Environments) Names() []string {
+	var out []string
+	for n := range e {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Get returns environment name, or an error naming the known ones.
+func (e Environments) Get(name string) (Environment, error) {
+	env, ok := e[name]
+	if !ok {
+		return Environment{}, fmt.Errorf("unknown environment %q: want one of %s (%s)", name, strings.Join(e.Names(), ", "), EnvironmentsFile)
+	}
+	return env, nil
 }
 
 // AddRecord notes something sent to the tracker (where "" when nothing

@@ -123,9 +123,44 @@ func TestDigestRef(t *testing.T) {
 	oneLine(t, err, "not pinned by digest")
 }
 
-func TestEnvironment(t *testing.T) {
-	if err := state.CheckEnvironment("prod"); err != nil {
-		t.Error(err)
+func TestEnvironments(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "pipeline"), 0o755); err != nil {
+		t.Fatal(err)
 	}
-	oneLine(t, state.CheckEnvironment("staging"), `"staging"`, "beta, prod")
+	put := func(content string) {
+		if err := os.WriteFile(filepath.Join(dir, state.EnvironmentsFile), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put(`{"beta": {"replicas": 1}, "prod": {"replicas": 3}}`)
+	envs, err := state.LoadEnvironments(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e, err := envs.Get("prod"); err != nil || e.Replicas != 3 {
+		t.Errorf("prod: %+v, %v", e, err)
+	}
+	_, err = envs.Get("staging")
+	oneLine(t, err, `unknown environment "staging"`, "beta, prod")
+
+	put(`{"prod": {"replicas": 0}}`)
+	_, err = state.LoadEnvironments(dir)
+	oneLine(t, err, "prod has 0 replicas")
+	put(`{"prod": {"replica": 2}}`)
+	_, err = state.LoadEnvironments(dir)
+	oneLine(t, err, "malformed", `"replica"`)
+}
+
+// The checkout's own file is valid.
+func TestCheckoutEnvironments(t *testing.T) {
+	envs, err := state.LoadEnvironments("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []string{"beta", "prod"} {
+		if _, err := envs.Get(n); err != nil {
+			t.Error(err)
+		}
+	}
 }

@@ -93,6 +93,7 @@ TRACKER_ORG and TRACKER_API_TOKEN) is set, and says so when it is not.`,
 		NewCmdPublish(f, ro, nil),
 		NewCmdSmoke(f, ro, nil),
 		NewCmdRun(f, ro, nil),
+		NewCmdDemo(f, ro, nil),
 	)
 	return root
 }

@@ -2,16 +2,9 @@ package deploy_test
 
 import (
 	"context"
-	"crypto/ed25519"
-	"crypto/rand"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -19,114 +12,32 @@ import (
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
-	"golang.org/x/crypto/ssh"
 
-	"github.com/minitwit-cd/kit/internal/testenv"
 	"github.com/minitwit-cd/kit/pipeline/deploy"
+	"github.com/minitwit-cd/kit/pipeline/internal/vmtest"
 	"github.com/minitwit-cd/kit/pipeline/vm"
 )
 
-// The two versions every test deploys: minitwit built with these commits
-// in its -ldflags, so /version tells them apart.
 const (
-	commitA = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-	commitB = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+	commitA = vmtest.CommitA
+	commitB = vmtest.CommitB
 )
 
-var (
-	fixtureOnce sync.Once
-	fixtureErr  error
-	vmImage     string
-	appImages   = map[string]string{} // commit → local image tag
-)
-
-// fixtures builds, once per test process, the VM image (cached across
-// runs by its inputs) and the two minitwit images (scripts/build-image.sh,
-// the Go build cache makes the second build a link).
-func fixtures(t testing.TB) {
-	t.Helper()
-	testenv.Docker(t)
-	testenv.Binary(t, "debootstrap")
-	testenv.Binary(t, "docker-registry")
-	fixtureOnce.Do(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
-		defer cancel()
-		img, err := vm.BuildImage(ctx, vm.ImageOptions{Progress: os.Stderr})
-		if err != nil {
-			fixtureErr = err
-			return
-		}
-		vmImage = img.Ref
-		root := testenv.RepoRoot(t)
-		for _, commit := range []string{commitA, commitB} {
-			tag := "minitwit-deploytest:" + commit[:7]
-			cmd := exec.CommandContext(ctx, filepath.Join(root, "scripts", "build-image.sh"), tag)
-			cmd.Dir = root
-			cmd.Env = append(os.Environ(), "COMMIT="+commit, "VERSION=test-"+commit[:7], "DATE=2026-01-01T00:00:00Z")
-			if out, err := cmd.CombinedOutput(); err != nil {
-				fixtureErr = fmt.Errorf("build image %s: %w: %s", tag, err, out)
-				return
-			}
-			appImages[commit] = tag
-		}
-	})
-	if fixtureErr != nil {
-		t.Fatal(fixtureErr)
-	}
-}
-
-// env is one lab with one VM, the CI key and a pinned known_hosts.
+// env is vmtest's Env with the test's progress log.
 type env struct {
+	*vmtest.Env
 	t      testing.TB
-	lab    *vm.Lab
 	vm     *vm.VM
+	lab    *vm.Lab
 	target deploy.Target
-	refs   map[string]string // commit → pull reference by digest
+	refs   map[string]string
 	events *eventLog
 }
 
-// newEnv starts a lab and a VM, and pushes the given commits' images to
-// the lab's registry.
 func newEnv(t testing.TB, name string, commits ...string) *env {
 	t.Helper()
-	fixtures(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	lab, err := vm.NewLab(ctx, vm.LabOptions{Image: vmImage})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := lab.Close(); err != nil {
-			t.Error(err)
-		}
-	})
-	_, priv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	signer, err := ssh.NewSignerFromKey(priv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := lab.StartVM(ctx, vm.VMOptions{Name: name, AuthorizedKeys: string(ssh.MarshalAuthorizedKey(signer.PublicKey()))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	kh := filepath.Join(t.TempDir(), "known_hosts")
-	if err := v.WriteKnownHosts(kh); err != nil {
-		t.Fatal(err)
-	}
-	e := &env{t: t, lab: lab, vm: v, refs: map[string]string{}, events: &eventLog{},
-		target: deploy.Target{User: vm.User, Addr: v.SSHAddr, KnownHosts: kh, Signer: signer}}
-	for _, c := range commits {
-		ref, err := lab.Registry.Push(ctx, appImages[c], "minitwit")
-		if err != nil {
-			t.Fatal(err)
-		}
-		e.refs[c] = ref
-	}
-	return e
+	e := vmtest.Start(t, name, commits...)
+	return &env{Env: e, t: t, vm: e.VM, lab: e.Lab, target: e.Target, refs: e.Refs, events: &eventLog{}}
 }
 
 // request is a deploy of commit with short timeouts for tests.
@@ -152,34 +63,10 @@ func (e *env) deploy(commit string) deploy.Result {
 	return res
 }
 
-// serving returns the commit nginx's /version reports from the host.
-func (e *env) serving() (string, error) {
-	resp, err := http.Get(e.vm.HTTPURL + "/version")
-	if err != nil {
-		return "", err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		b, _ := io.ReadAll(resp.Body)
-		return "", fmt.Errorf("GET /version: %s: %s", resp.Status, b)
-	}
-	var v struct{ Commit string }
-	if err := json.NewDecoder(resp.Body).Decode(&v); err != nil {
-		return "", err
-	}
-	return v.Commit, nil
-}
-
 // wantServing asserts that nginx serves commit.
 func (e *env) wantServing(commit string) {
 	e.t.Helper()
-	got, err := e.serving()
-	if err != nil {
-		e.t.Fatalf("nginx: %v", err)
-	}
-	if got != commit {
-		e.t.Fatalf("nginx serves commit %s, want %s", got, commit)
-	}
+	e.WantServing(e.t, commit)
 }
 
 // containers lists the VM's minitwit containers as "project/number image".

@@ -82,12 +82,13 @@ const buildScript = `#!/bin/bash
 set -euo pipefail
 cd /tmp/standin
 install -m 0755 vm-init /usr/local/sbin/vm-init
-# A container has no ttys, no udev and no kernel modules to load.
+# A container has no ttys, no udev and no kernel modules to load; the
+# stand-in never reaches a mirror, so apt's daily timers are off.
 systemctl mask getty@tty1.service console-getty.service serial-getty@.service \
   systemd-udevd.service systemd-udev-trigger.service systemd-udevd-control.socket \
   systemd-udevd-kernel.socket systemd-modules-load.service systemd-firstboot.service \
   sys-kernel-config.mount sys-kernel-debug.mount sys-kernel-tracing.mount \
-  systemd-remount-fs.service >/dev/null 2>&1
+  systemd-remount-fs.service apt-daily.timer apt-daily-upgrade.timer >/dev/null 2>&1
 systemctl set-default multi-user.target >/dev/null
 printf 'HostKey /etc/ssh/ssh_host_ed25519_key\n' >/etc/ssh/sshd_config.d/05-standin.conf
 DOCKER_DAEMON_JSON="$(cat daemon.json)" bash ./provision.sh

@@ -4,7 +4,6 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -224,17 +223,17 @@ func (r *Registry) Stop(ctx context.Context) error {
 	return err
 }
 
-// Start starts a stopped registry again and waits until it answers.
+// Start starts a stopped registry again and waits until it answers. The
+// engine publishes it on a new loopback port: HostAddr changes (PullAddr,
+// what VMs use, does not).
 func (r *Registry) Start(ctx context.Context) error {
 	if _, err := docker(ctx, "start", r.Name); err != nil {
-		return err
+		return fmt.Errorf("start registry: %w", err)
 	}
 	addr, err := hostPort(ctx, r.Name, "5000/tcp")
 	if err != nil {
-		return err
+		return fmt.Errorf("start registry: %w", err)
 	}
-	if addr != r.HostAddr {
-		return errors.New("registry came back on another port " + addr)
-	}
+	r.HostAddr = addr
 	return r.waitUp(ctx, 20*time.Second)
 }

@@ -2,11 +2,17 @@ package vm_test
 
 import (
 	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"net/http"
 	"os"
+	"os/exec"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"golang.org/x/crypto/ssh"
 
 	"github.com/minitwit-cd/kit/internal/testenv"
 	"github.com/minitwit-cd/kit/pipeline/vm"
@@ -24,6 +30,7 @@ func vmImage(t *testing.T) string {
 	t.Helper()
 	testenv.Docker(t)
 	testenv.Binary(t, "debootstrap")
+	testenv.Binary(t, "docker-registry")
 	imageOnce.Do(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 		defer cancel()
@@ -35,11 +42,36 @@ func vmImage(t *testing.T) string {
 	return image.Ref
 }
 
-func TestVMBoots(t *testing.T) {
+func TestProvisionShellcheck(t *testing.T) {
+	sc := testenv.Binary(t, "shellcheck")
+	out, err := exec.Command(sc, testenv.RepoRoot(t)+"/vagrant/provision.sh").CombinedOutput()
+	if err != nil {
+		t.Errorf("shellcheck vagrant/provision.sh: %v\n%s", err, out)
+	}
+}
+
+func TestImageCached(t *testing.T) {
+	ref := vmImage(t)
+	again, err := vm.BuildImage(context.Background(), vm.ImageOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Built || again.BaseBuilt || again.Ref != ref {
+		t.Errorf("second build: %+v; want the cached %s, nothing built", again, ref)
+	}
+	label, err := exec.Command("docker", "image", "inspect", "--format", `{{index .Config.Labels "`+vm.InputsLabel+`"}}`, ref).Output()
+	if err != nil || !strings.HasPrefix(ref, vm.ImageRepo+":"+strings.TrimSpace(string(label))[:12]) {
+		t.Errorf("image %s: inputs label %q (%v); want the tag's hash", ref, label, err)
+	}
+}
+
+// TestVMProvisioned boots two VMs and checks what provision.sh promises,
+// through the VM's own tools and over real SSH.
+func TestVMProvisioned(t *testing.T) {
 	ref := vmImage(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	lab, err := vm.NewLab(ctx, vm.LabOptions{Image: ref, Progress: os.Stderr})
+	lab, err := vm.NewLab(ctx, vm.LabOptions{Image: ref})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,16 +79,122 @@ func TestVMBoots(t *testing.T) {
 		if err := lab.Close(); err != nil {
 			t.Error(err)
 		}
+		out, _ := exec.Command("docker", "ps", "-aq", "--filter", "name="+lab.Name).Output()
+		if len(strings.TrimSpace(string(out))) > 0 {
+			t.Errorf("containers of %s left after Close: %s", lab.Name, out)
+		}
 	})
-	v, err := lab.StartVM(ctx, vm.VMOptions{Name: "beta"})
+	signer := newSigner(t)
+	pub := string(ssh.MarshalAuthorizedKey(signer.PublicKey()))
+	env := []byte("TRACKER_ENV=beta\nTRACKER_HOST=http://tracker:8080\n")
+	var beta, prod *vm.VM
+	var berr, perr error
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		beta, berr = lab.StartVM(ctx, vm.VMOptions{Name: "beta", AuthorizedKeys: pub,
+			Files: []vm.File{{Path: "/etc/minitwit/tracker.env", Mode: 0o600, Data: env}}})
+	}()
+	go func() {
+		defer wg.Done()
+		prod, perr = lab.StartVM(ctx, vm.VMOptions{Name: "prod", AuthorizedKeys: pub})
+	}()
+	wg.Wait()
+	if berr != nil || perr != nil {
+		t.Fatal(berr, perr)
+	}
+	t.Logf("boot: beta %s, prod %s", beta.BootTime, prod.BootTime)
+	if ssh.FingerprintSHA256(beta.HostKey) == ssh.FingerprintSHA256(prod.HostKey) {
+		t.Error("two VMs share a host key; each must make its own at boot")
+	}
+
+	t.Run("services", func(t *testing.T) {
+		if out, err := beta.Exec(ctx, "systemctl", "is-active", "ssh", "nginx", "docker", "nftables", "tracker-snapshot.timer"); err != nil {
+			t.Errorf("services not all active: %s %v", out, err)
+		}
+		if out, _ := beta.Exec(ctx, "nft", "list", "table", "inet", "minitwit_filter"); !strings.Contains(out, "tcp dport { 22, 80 } accept") || !strings.Contains(out, "policy drop") {
+			t.Errorf("firewall table: %q", out)
+		}
+		if out, _ := beta.Exec(ctx, "stat", "-c", "%a %U", "/etc/minitwit/tracker.env"); out != "600 root" {
+			t.Errorf("copied env file: %q, want 600 root", out)
+		}
+		if out, _ := beta.Exec(ctx, "stat", "-c", "%U", "/srv/minitwit", "/etc/nginx/minitwit/upstream.conf"); out != "deploy\ndeploy" {
+			t.Errorf("deploy directory and upstream owners: %q", out)
+		}
+	})
+
+	t.Run("nginx before a deploy", func(t *testing.T) {
+		resp, err := http.Get(beta.HTTPURL + "/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadGateway {
+			t.Errorf("GET / before any deploy: %s, want 502", resp.Status)
+		}
+	})
+
+	t.Run("ssh", func(t *testing.T) {
+		cb := ssh.FixedHostKey(beta.HostKey)
+		if _, err := ssh.Dial("tcp", beta.SSHAddr, &ssh.ClientConfig{User: vm.User, Auth: []ssh.AuthMethod{ssh.Password("deploy")}, HostKeyCallback: cb, Timeout: 5 * time.Second}); err == nil {
+			t.Error("password login accepted")
+		}
+		if _, err := ssh.Dial("tcp", beta.SSHAddr, &ssh.ClientConfig{User: vm.User, Auth: []ssh.AuthMethod{ssh.PublicKeys(newSigner(t))}, HostKeyCallback: cb, Timeout: 5 * time.Second}); err == nil {
+			t.Error("login with a key not in authorized_keys accepted")
+		}
+		c, err := ssh.Dial("tcp", beta.SSHAddr, &ssh.ClientConfig{User: vm.User, Auth: []ssh.AuthMethod{ssh.PublicKeys(signer)}, HostKeyCallback: cb, Timeout: 5 * time.Second})
+		if err != nil {
+			t.Fatalf("key login as deploy: %v", err)
+		}
+		defer c.Close()
+		runSSH := func(cmd string) (string, error) {
+			s, err := c.NewSession()
+			if err != nil {
+				return "", err
+			}
+			defer s.Close()
+			out, err := s.CombinedOutput(cmd)
+			return strings.TrimSpace(string(out)), err
+		}
+		if out, err := runSSH("id -nG"); err != nil || !strings.Contains(out, "docker") {
+			t.Errorf("deploy's groups: %q %v, want docker", out, err)
+		}
+		if out, err := runSSH("sudo -n /usr/sbin/nginx -t"); err != nil {
+			t.Errorf("sudo nginx -t as deploy: %v: %s", err, out)
+		}
+		if out, err := runSSH("sudo -n id"); err == nil {
+			t.Errorf("deploy may sudo anything: %s", out)
+		}
+	})
+
+	t.Run("pull from the lab registry", func(t *testing.T) {
+		img, err := vm.BuildRegistryImage(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pullRef, err := lab.Registry.Push(ctx, img, "registry-image")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(pullRef, vm.RegistryPullAddr+"/registry-image@sha256:") {
+			t.Errorf("pull reference %q", pullRef)
+		}
+		if out, err := prod.Exec(ctx, "docker", "pull", "-q", pullRef); err != nil {
+			t.Errorf("pull in the VM: %v %s", err, out)
+		}
+	})
+}
+
+func newSigner(t *testing.T) ssh.Signer {
+	t.Helper()
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := v.Exec(ctx, "systemctl", "is-system-running")
-	t.Logf("is-system-running: %s %v", out, err)
-	failed, _ := v.Exec(ctx, "systemctl", "--failed", "--no-legend")
-	t.Logf("failed: %s", failed)
-	if !strings.HasPrefix(v.KnownHosts(), "[127.0.0.1]:") {
-		t.Errorf("known_hosts line %q", v.KnownHosts())
+	s, err := ssh.NewSignerFromKey(priv)
+	if err != nil {
+		t.Fatal(err)
 	}
+	return s
 }

@@ -38,6 +38,8 @@ type Factory struct {
 	IO *cli.IOStreams
 	// Now is the clock (nil: time.Now).
 	Now func() time.Time
+	// root holds the shared flags (--dir, --state) once NewCmdRoot made them.
+	root *RootOptions
 }
 
 func (f *Factory) now() time.Time {
@@ -66,6 +68,7 @@ type RootOptions struct {
 // NewCmdRoot builds the whole command tree.
 func NewCmdRoot(f *Factory) *cobra.Command {
 	ro := &RootOptions{}
+	f.root = ro
 	root := &cobra.Command{
 		Use:   "pipeline",
 		Short: "Build, test, image, publish and deploy the kit, every step recorded in the tracker",
@@ -94,6 +97,9 @@ TRACKER_ORG and TRACKER_API_TOKEN) is set, and says so when it is not.`,
 		NewCmdSmoke(f, ro, nil),
 		NewCmdRun(f, ro, nil),
 		NewCmdDemo(f, ro, nil),
+		NewCmdDeploy(f, nil),
+		NewCmdRollback(f, nil),
+		NewCmdScale(f, nil),
 	)
 	return root
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/minitwit-cd/kit/internal/cli"
 	"github.com/minitwit-cd/kit/pipeline/deploy"
 	"github.com/minitwit-cd/kit/pipeline/gitinfo"
 	"github.com/minitwit-cd/kit/pipeline/record"
@@ -24,6 +25,10 @@ func prepareDeploy(ctx context.Context, f *Factory, o *DeployOptions) error {
 	if ro == nil {
 		ro = &RootOptions{}
 	}
+	// The flags' own mistakes first, as the command reports them.
+	if _, err := o.target(); err != nil {
+		return err
+	}
 	w, err := ro.open(ctx, f, f.IO.ErrOut)
 	if err != nil {
 		return err
@@ -39,11 +44,11 @@ func prepareDeploy(ctx context.Context, f *Factory, o *DeployOptions) error {
 	}
 	var s *state.State
 	if o.Image == "" {
-		if s, err = w.load(); err != nil {
-			return usage(err)
+		if s, err = w.load(); err == nil {
+			o.Image, err = s.RequirePublished("minitwit")
 		}
-		if o.Image, err = s.RequirePublished("minitwit"); err != nil {
-			return usage(err)
+		if err != nil {
+			return cli.Usagef("--image is required (NAME@sha256:…) when the pipeline state has no published image: %v", err)
 		}
 		if o.Commit == "" {
 			o.Commit = s.Commit

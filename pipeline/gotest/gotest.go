@@ -130,7 +130,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	if len(report.Packages) == 0 {
 		msg := strings.TrimSpace(stderr.String())
 		if waitErr != nil {
-			return Result{}, fmt.Errorf("gotest: go test %s: %v: %s", strings.Join(pkgs, " "), waitErr, msg)
+			return Result{}, fmt.Errorf("gotest: go test %s: %w: %s", strings.Join(pkgs, " "), waitErr, msg)
 		}
 		return Result{}, fmt.Errorf("gotest: go test %s matched no packages", strings.Join(pkgs, " "))
 	}

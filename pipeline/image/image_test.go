@@ -126,7 +126,7 @@ func TestConfigAndLayout(t *testing.T) {
 			t.Errorf("label %s = %q, want %q", k, cf.Config.Labels[k], v)
 		}
 	}
-	if !cf.Created.Time.Equal(meta.Created) {
+	if !cf.Created.Equal(meta.Created) {
 		t.Errorf("created %v, want the commit's time", cf.Created)
 	}
 	if strings.Join(cf.Config.Entrypoint, " ") != "/whoami serve" {

@@ -191,7 +191,7 @@ func (l *List) draw() {
 		fmt.Fprintf(&b, "  %s %-8s %7s%s\n", symbol(s.Status), s.Name, durOrBlank(s), noteSuffix(s.Note))
 	}
 	l.drawn = len(l.steps)
-	io.WriteString(l.w, b.String())
+	_, _ = io.WriteString(l.w, b.String())
 }
 
 func symbol(s Status) string {

@@ -2,7 +2,10 @@ package cmd_test
 
 import (
 	"context"
+	"crypto/ed25519"
+	"crypto/rand"
 	"encoding/json"
+	"encoding/pem"
 	"net/http"
 	"os"
 	"os/exec"
@@ -10,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/crypto/ssh"
 
 	"github.com/minitwit-cd/kit/internal/cli"
 	"github.com/minitwit-cd/kit/internal/testenv"
@@ -189,4 +194,32 @@ func TestRunRenderings(t *testing.T) {
 	if strings.Contains(plain.out, "::group::") || strings.Contains(plain.out, "\x1b[") {
 		t.Errorf("plain output has Actions commands or escapes:\n%s", plain.out)
 	}
+}
+
+// TestDeployInput: pipeline deploy checks the environment against
+// pipeline/environments.json, refuses a tag, and without --image needs a
+// published image in the state.
+func TestDeployInput(t *testing.T) {
+	dir := t.TempDir()
+	kh := filepath.Join(dir, "known_hosts")
+	if err := os.WriteFile(kh, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	block, err := ssh.MarshalPrivateKey(priv, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := filepath.Join(dir, "id_ed25519")
+	if err := os.WriteFile(key, pem.EncodeToMemory(block), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	target := []string{"deploy", "--host", "deploy@127.0.0.1:2222", "--known-hosts", kh, "--key", key, "--state", filepath.Join(dir, "state.json")}
+	wantOneLine(t, run(t, nil, append(target, "--env", "staging")...), cli.ExitUsage, `unknown environment "staging"`, "beta, prod", "pipeline/environments.json")
+	wantOneLine(t, run(t, nil, append(target, "--env", "prod", "--image", "registry:5000/minitwit:latest", "--commit", "c")...), cli.ExitUsage,
+		`"registry:5000/minitwit:latest" is not pinned by digest`)
+	wantOneLine(t, run(t, nil, append(target, "--env", "prod")...), cli.ExitUsage, "--image is required", "no pipeline state")
 }

@@ -625,7 +625,7 @@ func (d *demo) report(ctx context.Context, first, second *RootOptions) error {
 		var buf bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &buf, &buf
 		err := cmd.Run()
-		d.out.Write(buf.Bytes())
+		_, _ = d.out.Write(buf.Bytes())
 		if err != nil {
 			return fmt.Errorf("tracker %s: %w", strings.Join(args, " "), err)
 		}

@@ -5,9 +5,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/minitwit-cd/kit/internal/cli"
+	"github.com/minitwit-cd/kit/pipeline/state"
 	"github.com/minitwit-cd/kit/pipeline/steplist"
 )
 
@@ -20,6 +23,8 @@ type RunOptions struct {
 	PullAs   string
 	Target   string
 	Limit    int64
+	// Deploy is the deploy step's target (no deploy without --env).
+	Deploy TargetOptions
 	// Summary is the Markdown job summary file (default
 	// $GITHUB_STEP_SUMMARY in GitHub Actions).
 	Summary string
@@ -31,8 +36,9 @@ func NewCmdRun(f *Factory, ro *RootOptions, runF func(context.Context, *RunOptio
 	c := &cobra.Command{
 		Use:   "run",
 		Short: "Run the steps in order for the current commit",
-		Long: `run runs build, test, image, publish (with --registry) and smoke (with
---target) for HEAD, each step gated on the one before: a failed step stops
+		Long: `run runs build, test, image, publish (with --registry), deploy (with --env,
+--host, --known-hosts and --key, as pipeline deploy; replicas from
+pipeline/environments.json) and smoke (with --target) for HEAD, each step gated on the one before: a failed step stops
 the run and the ones after it are skipped.
 
 On a terminal it shows a live step list with timings (a failed step's
@@ -54,6 +60,7 @@ is a ::group:: and a Markdown table goes to $GITHUB_STEP_SUMMARY; elsewhere
 	fl.StringVar(&o.PullAs, "pull-as", "", "the registry as the deploy targets reach it (default: --registry)")
 	fl.StringVar(&o.Target, "target", "", "app URL to smoke after publishing (no smoke without it)")
 	fl.Int64Var(&o.Limit, "limit", 300, "actions the smoke step replays")
+	o.Deploy.addFlags(fl)
 	fl.StringVar(&o.Summary, "summary", "", "write the Markdown summary here (default $GITHUB_STEP_SUMMARY in Actions)")
 	return c
 }
@@ -80,6 +87,18 @@ func runRun(ctx context.Context, f *Factory, o *RunOptions) error {
 		{name: "publish", run: func(ctx context.Context, out io.Writer) error {
 			return runPublish(ctx, f, &PublishOptions{Root: o.Root, Registry: o.Registry, PullAs: o.PullAs}, out)
 		}},
+		{name: "deploy", run: func(ctx context.Context, out io.Writer) error {
+			sf := &Factory{IO: streamsTo(f.IO, out), Now: f.Now, root: o.Root}
+			replicas, err := envReplicas(ctx, sf, o.Root, o.Deploy.Env)
+			if err != nil {
+				return err
+			}
+			do := &DeployOptions{f: sf, TargetOptions: o.Deploy, Replicas: replicas, Soak: 10 * time.Second, HealthTimeout: 60 * time.Second}
+			if err := prepareDeploy(ctx, sf, do); err != nil {
+				return err
+			}
+			return runDeploy(ctx, do)
+		}},
 		{name: "smoke", run: func(ctx context.Context, out io.Writer) error {
 			return runSmoke(ctx, f, &SmokeOptions{Root: o.Root, Target: o.Target, Limit: o.Limit}, out)
 		}},
@@ -87,8 +106,11 @@ func runRun(ctx context.Context, f *Factory, o *RunOptions) error {
 	if o.Registry == "" {
 		steps[3].skip = "no --registry"
 	}
+	if o.Deploy.Env == "" {
+		steps[4].skip = "no --env"
+	}
 	if o.Target == "" {
-		steps[4].skip = "no --target"
+		steps[5].skip = "no --target"
 	}
 	mode := steplist.ModeFor(f.IO.ErrTTY, f.IO.Env)
 	names := make([]string, len(steps))
@@ -133,6 +155,30 @@ func runRun(ctx context.Context, f *Factory, o *RunOptions) error {
 	}
 	fmt.Fprintf(f.IO.Out, "run: done in %.1fs\n", l.Total().Seconds())
 	return nil
+}
+
+// envReplicas is env's replicas in the checkout's environments file.
+func envReplicas(ctx context.Context, f *Factory, ro *RootOptions, env string) (int, error) {
+	w, err := ro.open(ctx, &Factory{IO: withoutTracker(f.IO)}, io.Discard)
+	if err != nil {
+		return 0, err
+	}
+	envs, err := state.LoadEnvironments(w.dir)
+	if err != nil {
+		return 0, usage(err)
+	}
+	e, err := envs.Get(env)
+	if err != nil {
+		return 0, usage(err)
+	}
+	return e.Replicas, nil
+}
+
+// streamsTo is s with both outputs going to w (a step's writer).
+func streamsTo(s *cli.IOStreams, w io.Writer) *cli.IOStreams {
+	c := *s
+	c.Out, c.ErrOut, c.OutTTY, c.ErrTTY = w, w, false, false
+	return &c
 }
 
 func appendFile(path, text string) error {

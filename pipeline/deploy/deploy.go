@@ -516,22 +516,26 @@ func (o *op) stopColour(ctx context.Context, colour string) error {
 }
 
 // stopped returns the IDs of a colour's containers when there are exactly
-// n of them and all run image; "" otherwise.
+// n of them and all run image (compared by image ID: docker ps shows a
+// digest reference without its digest); "" otherwise.
 func (o *op) stopped(ctx context.Context, colour, image string, n int) string {
-	out, err := o.c.run(ctx, "docker ps -a --filter label=com.docker.compose.project="+project(colour)+" --format '{{.ID}} {{.Image}}'")
+	out, err := o.c.run(ctx, "docker image inspect --format 'want {{.Id}}' "+quote(image)+" 2>/dev/null || exit 0; "+
+		"docker ps -aq --filter label=com.docker.compose.project="+project(colour)+" | xargs -r docker inspect --format '{{.Id}} {{.Image}}'")
 	if err != nil {
 		return ""
 	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	want, ok := strings.CutPrefix(lines[0], "want ")
+	if !ok || len(lines)-1 != n {
+		return ""
+	}
 	var ids []string
-	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+	for _, line := range lines[1:] {
 		id, img, ok := strings.Cut(line, " ")
-		if !ok || img != image {
+		if !ok || img != want {
 			return ""
 		}
-		ids = append(ids, id)
-	}
-	if len(ids) != n {
-		return ""
+		ids = append(ids, id[:12])
 	}
 	return strings.Join(ids, " ")
 }

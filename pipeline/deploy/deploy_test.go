@@ -3,6 +3,7 @@ package deploy_test
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -53,6 +54,9 @@ func TestBlueGreen(t *testing.T) {
 		t.Errorf("rollback result %+v", rb)
 	}
 	e.wantServing(commitA)
+	if !strings.Contains(e.events.String(), "restarted the stopped blue containers") {
+		t.Errorf("the rollback did not restart blue's stopped containers:\n%s", e.events)
+	}
 	if st := e.state(); len(st.Releases) != 1 || st.Current().Commit != commitA {
 		t.Errorf("history after the rollback: %+v, want only A", st.Releases)
 	}

@@ -54,7 +54,7 @@ func (c *conn) acquireLock(ctx context.Context, dir string, l Lock, now time.Tim
 		}
 		var h Lock
 		if jerr := json.Unmarshal(held, &h); jerr != nil {
-			return nil, fmt.Errorf("lock %s: %w: unreadable lock file (%v); remove it by hand if no deploy runs", p, ErrLocked, jerr)
+			return nil, fmt.Errorf("lock %s: %w: unreadable lock file (%w); remove it by hand if no deploy runs", p, ErrLocked, jerr)
 		}
 		if now.Before(h.Expires) {
 			return nil, fmt.Errorf("%w on %s by %s (env %s, commit %s) since %s, until %s",

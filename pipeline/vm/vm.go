@@ -225,7 +225,7 @@ func (v *VM) waitBooted(ctx context.Context, timeout time.Duration) error {
 		}
 	}
 	failed, _ := v.Exec(ctx, "systemctl", "--failed", "--no-legend")
-	return fmt.Errorf("not booted after %s (ssh, nginx, docker not all active: %v; failed units: %s)", timeout, last, failed)
+	return fmt.Errorf("not booted after %s (ssh, nginx, docker not all active: %w; failed units: %s)", timeout, last, failed)
 }
 
 func waitBanner(ctx context.Context, addr string, timeout time.Duration) error {

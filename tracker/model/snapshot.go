@@ -304,7 +304,11 @@ type EventFilter struct {
 	Flow string
 	// Type keeps one event type (started, scaled, exited).
 	Type    string
-	Since   time.Time
+	Since time.Time
+	// FromIndex and ToIndex, when not 0, keep the events of snapshots
+	// FromIndex..ToIndex (of one environment; see ParseInterval).
+	FromIndex, ToIndex int
+	// Reverse lists newest first.
 	Reverse bool
 	Page
 }

@@ -87,10 +87,10 @@ func FromFlow(f model.Flow) Flow {
 // (the latest snapshot's compliance) or null before the first snapshot,
 // and the two times are null until set: Kosli's CLI asserts those types.
 type Environment struct {
-	Name           string            `json:"name"`
-	Type           string            `json:"type"`
-	Description    string            `json:"description"`
-	IncludeScaling *bool             `json:"include_scaling,omitempty"`
+	Name           string `json:"name"`
+	Type           string `json:"type"`
+	Description    string `json:"description"`
+	IncludeScaling *bool  `json:"include_scaling,omitempty"`
 	// IncludedEnvironments are the physical environments a logical one
 	// is made of.
 	IncludedEnvironments []string `json:"included_environments,omitempty"`
@@ -308,8 +308,8 @@ func FromArtifact(x model.Artifact, htmlURL string) Artifact {
 // simulator, whose compliance is IsCompliant when given, else the report's
 // own "compliant" field.
 type AttestationData struct {
-	AttestationName     string             `json:"attestation_name"`
-	ArtifactFingerprint string             `json:"artifact_fingerprint"`
+	AttestationName     string `json:"attestation_name"`
+	ArtifactFingerprint string `json:"artifact_fingerprint"`
 	// TargetArtifacts names (one) template artifact of the trail the
 	// attestation binds to (Kosli's --name ARTIFACT.ATTESTATION).
 	TargetArtifacts []string `json:"target_artifacts,omitempty"`
@@ -317,15 +317,15 @@ type AttestationData struct {
 	SnykResults json.RawMessage `json:"snyk_results,omitempty"`
 	// TypeName and AttestationData are attest custom's: the custom
 	// attestation type and the data its schema and rules judge.
-	TypeName        string          `json:"type_name,omitempty"`
-	AttestationData json.RawMessage `json:"attestation_data,omitempty"`
-	IsCompliant         *bool              `json:"is_compliant,omitempty"`
-	Description         string             `json:"description"`
-	UserData            json.RawMessage    `json:"user_data,omitempty"`
-	JUnitResults        []model.JUnitSuite `json:"junit_results,omitempty"`
-	SimulatorReport     json.RawMessage    `json:"simulator_report,omitempty"`
-	CoveragePercent     *float64           `json:"coverage_percent,omitempty"`
-	MinCoveragePercent  *float64           `json:"min_coverage_percent,omitempty"`
+	TypeName           string             `json:"type_name,omitempty"`
+	AttestationData    json.RawMessage    `json:"attestation_data,omitempty"`
+	IsCompliant        *bool              `json:"is_compliant,omitempty"`
+	Description        string             `json:"description"`
+	UserData           json.RawMessage    `json:"user_data,omitempty"`
+	JUnitResults       []model.JUnitSuite `json:"junit_results,omitempty"`
+	SimulatorReport    json.RawMessage    `json:"simulator_report,omitempty"`
+	CoveragePercent    *float64           `json:"coverage_percent,omitempty"`
+	MinCoveragePercent *float64           `json:"min_coverage_percent,omitempty"`
 }
 
 // DeploymentRequest is the body of report deployment

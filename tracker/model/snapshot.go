@@ -303,7 +303,7 @@ type EventFilter struct {
 	// Flow keeps events of fingerprints recorded as artifacts of the flow.
 	Flow string
 	// Type keeps one event type (started, scaled, exited).
-	Type    string
+	Type  string
 	Since time.Time
 	// FromIndex and ToIndex, when not 0, keep the events of snapshots
 	// FromIndex..ToIndex (of one environment; see ParseInterval).

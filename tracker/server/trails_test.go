@@ -37,8 +37,8 @@ func TestTrailsAttestationsAndSearch(t *testing.T) {
 	commit := newCommit
 	begin := map[string]any{"name": "t1", "description": "desc", "user_data": map[string]any{"k": []int{1, 2}},
 		"git_commit_info": map[string]any{"sha1": commit, "message": "first commit", "author": "Jane Doe <j@x.com>", "timestamp": 1796153450, "branch": "main", "url": "https://github.com/acme/app/commit/" + commit},
-		"repo_info":     map[string]any{"url": "https://github.com/acme/app", "name": "acme/app", "id": "42", "provider": "github"},
-		"external_urls": map[string]any{"jira": map[string]any{"href": "https://j/1"}}, "origin_url": "https://ci/1"}
+		"repo_info":       map[string]any{"url": "https://github.com/acme/app", "name": "acme/app", "id": "42", "provider": "github"},
+		"external_urls":   map[string]any{"jira": map[string]any{"href": "https://j/1"}}, "origin_url": "https://ci/1"}
 	e.ok("PUT", "/api/v2/trails/acme/app", multipartReq(t, begin, nil), 201)
 	e.ok("PUT", "/api/v2/trails/acme/app", multipartReq(t, map[string]any{"name": "t1"}, nil), 200)
 
@@ -222,4 +222,3 @@ func TestTrailsAttestationsAndSearch(t *testing.T) {
 		t.Errorf("refused attestations were stored: %v", got)
 	}
 }
-

@@ -1,0 +1,9 @@
+package cmd
+
+import (
+	"github.com/spf13/cobra"
+)
+
+func newCmdCreate(f *Factory, o *RootOptions) *cobra.Command {
+	return group("create", "Create a flow or an environment", NewCmdCreateFlow(f, o, nil), NewCmdCreateEnvironment(f, o, nil))
+}

@@ -85,6 +85,21 @@ func classify(cmd scenario.Command, status int, err string, latency, budget time
 	return report.OK
 }
 
+// classifyRead judges a load test's read, which expects 200.
+func classifyRead(status int, err string, latency, budget time.Duration) report.Outcome {
+	switch {
+	case status == 0 && isTimeout(err):
+		return report.Timeout
+	case status == 0:
+		return report.ConnError
+	case status != 200:
+		return report.WrongStatus
+	case latency >= budget:
+		return report.Late
+	}
+	return report.OK
+}
+
 // failed reports whether an outcome leaves the action's effect in doubt for
 // the actions that depend on it. A late answer with the right status is a
 // success for them.

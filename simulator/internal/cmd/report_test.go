@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
 	"sort"
@@ -12,9 +11,8 @@ import (
 	"testing"
 
 	"github.com/minitwit-cd/kit/internal/simreport"
+	"github.com/minitwit-cd/kit/internal/testenv"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata")
 
 // timingKeys are the fields of the report whose values depend on the clock;
 // normalize replaces them, so the golden file pins the document's shape and
@@ -85,7 +83,7 @@ func TestRunJSONReportDocument(t *testing.T) {
 	// The target's port and the scenario's path change between runs.
 	got = bytes.ReplaceAll(got, []byte(target), []byte("http://TARGET"))
 	got = bytes.ReplaceAll(got, []byte(scen), []byte("SCENARIO.tsv"))
-	golden(t, "report.json", append(got, '\n'))
+	testenv.Golden(t, "report.json", append(got, '\n'))
 	// Every top-level field of the type is in the file.
 	var keys map[string]json.RawMessage
 	_ = json.Unmarshal(raw, &keys)
@@ -96,23 +94,5 @@ func TestRunJSONReportDocument(t *testing.T) {
 	sort.Strings(names)
 	if want := "concurrency consequences errors interrupted mode passed replay resume scenario schema simulator stats target total verification verification_passed"; strings.Join(names, " ") != want {
 		t.Errorf("top-level fields\n got %s\nwant %s", strings.Join(names, " "), want)
-	}
-}
-
-// golden compares got with testdata/name, rewriting it under -update.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read golden file (run with -update to create it): %v", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file (-update rewrites it); got:\n%s", name, got)
 	}
 }

@@ -1,6 +1,7 @@
 // Package cmd is the simulator's command line: `simulator run` replays a
 // scenario against a MiniTwit and reports, `simulator generate` writes
-// scenarios of any size. Each command is an options struct, a NewCmdX
+// scenarios of any size, `simulator bench` measures a MiniTwit (the
+// benchmark table). Each command is an options struct, a NewCmdX
 // constructor and a run function; the tree stands on the kit's CLI
 // foundation (internal/cli): its streams (tests capture them and switch
 // terminal behaviour on and off), its env-backed flags (SIMULATOR_<FLAG>)
@@ -38,6 +39,6 @@ capitals with dashes as underscores (--max-errors: SIMULATOR_MAX_ERRORS).
 Exit status: 0 ok, 1 the run failed (errors above --max-errors, a
 verification mismatch), 2 bad flags or input, 130 interrupted.`,
 	}
-	root.AddCommand(NewCmdRun(io, nil), NewCmdGenerate(io, nil))
+	root.AddCommand(NewCmdRun(io, nil), NewCmdGenerate(io, nil), NewCmdBench(io, nil))
 	return root
 }

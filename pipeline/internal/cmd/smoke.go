@@ -3,7 +3,6 @@ package cmd
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -18,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/minitwit-cd/kit/internal/cli"
+	"github.com/minitwit-cd/kit/internal/simreport"
 	"github.com/minitwit-cd/kit/pipeline/state"
 )
 
@@ -125,17 +125,15 @@ func runSmoke(ctx context.Context, f *Factory, o *SmokeOptions, out io.Writer) e
 	if err != nil {
 		return fmt.Errorf("smoke: the simulator wrote no report: %w", err)
 	}
-	var rep struct {
-		Errors *int64 `json:"errors"`
-	}
-	if err := json.Unmarshal(raw, &rep); err != nil || rep.Errors == nil {
-		return fmt.Errorf("smoke: %s is not the simulator's report (no \"errors\" count)", reportPath)
+	rep, err := simreport.Decode(bytes.NewReader(raw))
+	if err != nil {
+		return fmt.Errorf("smoke: %s: %w", reportPath, err)
 	}
 	if s.Smoke == nil {
 		s.Smoke = map[string]state.Smoke{}
 	}
-	passed := runErr == nil && *rep.Errors == 0
-	s.Smoke[o.Target] = state.Smoke{Target: o.Target, Report: reportPath, Errors: *rep.Errors, Passed: passed}
+	passed := runErr == nil && rep.Errors == 0 && rep.Passed
+	s.Smoke[o.Target] = state.Smoke{Target: o.Target, Report: reportPath, Errors: rep.Errors, Passed: passed}
 	fp := ""
 	if ref, err := s.RequirePublished("minitwit"); err == nil {
 		_, d, _ := strings.Cut(ref, "@sha256:")
@@ -145,12 +143,16 @@ func runSmoke(ctx context.Context, f *Factory, o *SmokeOptions, out io.Writer) e
 		_ = w.save(s)
 		return err
 	}
-	w.recorded(s, "smoke", "simulator evidence smoke ("+strconv.FormatInt(*rep.Errors, 10)+" errors)")
+	w.recorded(s, "smoke", "simulator evidence smoke ("+strconv.FormatInt(rep.Errors, 10)+" errors)")
 	if err := w.save(s); err != nil {
 		return err
 	}
 	if !passed {
-		return cli.Failed(fmt.Errorf("smoke against %s failed: %d errors (report %s)", o.Target, *rep.Errors, reportPath))
+		why := rep.Failure
+		if why == "" {
+			why = fmt.Sprintf("%d errors", rep.Errors)
+		}
+		return cli.Failed(fmt.Errorf("smoke against %s failed: %s (report %s)", o.Target, why, reportPath))
 	}
 	fmt.Fprintf(out, "smoke: %d actions against %s, no errors\n", o.Limit, o.Target)
 	return nil

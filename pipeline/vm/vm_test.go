@@ -94,7 +94,7 @@ func TestVMProvisioned(t *testing.T) {
 	go func() {
 		defer wg.Done()
 		beta, berr = lab.StartVM(ctx, vm.VMOptions{Name: "beta", AuthorizedKeys: pub,
-			Files: []vm.File{{Path: "/etc/minitwit/tracker.env", Mode: 0o600, Data: env}}})
+			Files: []vm.File{{Path: "/etc/minitwit/tracker.env", Mode: 0o600, Data: env}, {Path: "/usr/local/bin/tracker", Mode: 0o755, Data: []byte(recordingTracker)}}})
 	}()
 	go func() {
 		defer wg.Done()
@@ -121,6 +121,28 @@ func TestVMProvisioned(t *testing.T) {
 		}
 		if out, _ := beta.Exec(ctx, "stat", "-c", "%U", "/srv/minitwit", "/etc/nginx/minitwit/upstream.conf"); out != "deploy\ndeploy" {
 			t.Errorf("deploy directory and upstream owners: %q", out)
+		}
+	})
+
+	t.Run("snapshot timer", func(t *testing.T) {
+		// The unit runs the installed tracker with the env file's
+		// environment name and host (the real tracker's snapshot is
+		// tested by the tracker and by pipeline demo).
+		if out, err := beta.Exec(ctx, "systemctl", "start", "tracker-snapshot.service"); err != nil {
+			t.Fatalf("start the snapshot service: %v %s", err, out)
+		}
+		if out, _ := beta.Exec(ctx, "cat", "/run/tracker-calls"); out != "snapshot docker beta host=http://tracker:8080" {
+			t.Errorf("the snapshot service ran %q", out)
+		}
+		if out, _ := beta.Exec(ctx, "systemctl", "show", "-p", "TimersCalendar", "tracker-snapshot.timer"); !strings.Contains(out, "*-*-* *:*:00") {
+			t.Errorf("timer: %q, want every minute", out)
+		}
+		// Without a tracker installed the unit is skipped, not failed.
+		if _, err := prod.Exec(ctx, "systemctl", "start", "tracker-snapshot.service"); err != nil {
+			t.Errorf("snapshot service without a tracker: %v", err)
+		}
+		if out, _ := prod.Exec(ctx, "systemctl", "show", "-p", "ConditionResult", "tracker-snapshot.service"); out != "ConditionResult=no" {
+			t.Errorf("snapshot service without a tracker: %q, want its condition unmet", out)
 		}
 	})
 
@@ -185,6 +207,12 @@ func TestVMProvisioned(t *testing.T) {
 		}
 	})
 }
+
+// recordingTracker stands in for the tracker binary in the timer's test:
+// it writes down how systemd called it.
+const recordingTracker = `#!/bin/sh
+echo "$* host=$TRACKER_HOST" >>/run/tracker-calls
+`
 
 func newSigner(t *testing.T) ssh.Signer {
 	t.Helper()

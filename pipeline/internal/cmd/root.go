@@ -100,6 +100,7 @@ TRACKER_ORG and TRACKER_API_TOKEN) is set, and says so when it is not.`,
 		NewCmdDeploy(f, nil),
 		NewCmdRollback(f, nil),
 		NewCmdScale(f, nil),
+		NewCmdRelease(f, nil),
 	)
 	return root
 }

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/minitwit-cd/kit/internal/dsn"
 	"github.com/minitwit-cd/kit/tracker/server"
 	"github.com/minitwit-cd/kit/tracker/storage"
 	"github.com/minitwit-cd/kit/tracker/web"
@@ -77,7 +78,7 @@ func runServe(ctx context.Context, o *ServeOptions) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(l) }()
-	logger.Info("listening on "+listenURL(l.Addr()), "db", redactDSN(o.DB))
+	logger.Info("listening on "+listenURL(l.Addr()), "db", dsn.Redact(o.DB))
 
 	select {
 	case err := <-errc:

@@ -14,7 +14,9 @@ func newCmdAttest(f *Factory, o *RootOptions) *cobra.Command {
 		NewCmdAttestEvidence(f, o, "generic", nil),
 		NewCmdAttestEvidence(f, o, "junit", nil),
 		NewCmdAttestEvidence(f, o, "simulator", nil),
-		NewCmdAttestEvidence(f, o, "coverage", nil))
+		NewCmdAttestEvidence(f, o, "coverage", nil),
+		NewCmdAttestEvidence(f, o, "snyk", nil),
+		NewCmdAttestEvidence(f, o, "custom", nil))
 }
 
 // artifactFingerprint returns the given fingerprint or computes one.

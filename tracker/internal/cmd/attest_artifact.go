@@ -23,6 +23,7 @@ type AttestArtifactOptions struct {
 	BuildURL     string
 	RepoURL      string
 	Trail        string
+	TemplateName string
 	CommitTime   int64
 	DryRun       bool
 }
@@ -57,6 +58,7 @@ digest).`,
 	fl.StringVarP(&opts.BuildURL, "build-url", "b", "", "URL of the build")
 	fl.StringVar(&opts.RepoURL, "repo-url", "", "URL of the repository")
 	fl.StringVar(&opts.Trail, "trail", "", "the trail (default: the commit)")
+	fl.StringVar(&opts.TemplateName, "template-name", "", "the artifact's name in the flow's template (what attestations --name TEMPLATE-NAME.NAME bind to)")
 	fl.Int64Var(&opts.CommitTime, "commit-timestamp", 0, "Unix time of the commit (for lead time)")
 	fl.BoolVarP(&opts.DryRun, "dry-run", "D", false, "print the request instead of sending it")
 	return cmd
@@ -85,7 +87,7 @@ func runAttestArtifact(cmd *cobra.Command, o *AttestArtifactOptions) error {
 		}
 	}
 	req := api.ArtifactRequest{Fingerprint: fp, Filename: name, GitCommit: o.Commit, BuildURL: o.BuildURL, CommitURL: o.CommitURL,
-		RepoURL: o.RepoURL, TrailName: o.Trail}
+		RepoURL: o.RepoURL, TrailName: o.Trail, TemplateReferenceName: o.TemplateName}
 	if o.CommitTime > 0 {
 		req.GitCommitInfo = &api.GitCommitInfo{Sha1: o.Commit, URL: o.CommitURL, Timestamp: o.CommitTime}
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/minitwit-cd/kit/tracker/api"
 	"github.com/minitwit-cd/kit/tracker/client"
@@ -11,8 +12,8 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// AttestEvidenceOptions are the options of attest generic, junit,
-// simulator and coverage.
+// AttestEvidenceOptions are the options of attest generic, junit, snyk,
+// custom, simulator and coverage.
 type AttestEvidenceOptions struct {
 	f           *Factory
 	root        *RootOptions
@@ -29,7 +30,14 @@ type AttestEvidenceOptions struct {
 	Report      string
 	Coverage    float64
 	MinCoverage float64
-	DryRun      bool
+	// SnykResults is attest snyk's snyk_results JSON file; TypeName and
+	// AttestationData are attest custom's.
+	SnykResults     string
+	TypeName        string
+	AttestationData string
+	// HTML is the simulator's HTML report, attached to the evidence.
+	HTML   string
+	DryRun bool
 }
 
 // NewCmdAttestEvidence reports one kind of evidence about an artifact (by
@@ -41,6 +49,8 @@ func NewCmdAttestEvidence(f *Factory, o *RootOptions, kind string, runF func(*At
 		"junit":     "Report JUnit results (compliant when no suite has failures or errors)",
 		"simulator": "Report the simulator's JSON report",
 		"coverage":  "Report test coverage against a minimum",
+		"snyk":      "Report a Snyk scan (compliant when it found no vulnerability)",
+		"custom":    "Report data of a custom attestation type (judged by its schema and rules)",
 	}[kind]
 	cmd := &cobra.Command{
 		Use:     kind,
@@ -57,7 +67,7 @@ func NewCmdAttestEvidence(f *Factory, o *RootOptions, kind string, runF func(*At
 	fl := cmd.Flags()
 	fl.StringVarP(&opts.Flow, "flow", "f", "", "the flow (required)")
 	fl.StringVar(&opts.Trail, "trail", "", "the trail (required; created if missing)")
-	fl.StringVarP(&opts.Name, "name", "n", "", "the evidence name, e.g. unit-tests (required)")
+	fl.StringVarP(&opts.Name, "name", "n", "", "the evidence name, e.g. unit-tests, or ARTIFACT.NAME to bind it to the trail's artifact of that template name (required)")
 	fl.StringVarP(&opts.Fingerprint, "fingerprint", "F", "", "the artifact it is about (else it is about the trail)")
 	fl.StringVarP(&opts.Description, "description", "d", "", "a description")
 	fl.StringVar(&opts.Attachment, "attachment", "", "a file to attach")
@@ -70,12 +80,19 @@ func NewCmdAttestEvidence(f *Factory, o *RootOptions, kind string, runF func(*At
 		fl.StringVarP(&opts.ResultsFile, "results-file", "R", "", "the JUnit XML file (required)")
 	case "simulator":
 		fl.StringVar(&opts.Report, "report", "", "the simulator's JSON report, as written by simulator run --json (required)")
+		fl.StringVar(&opts.HTML, "html", "", "the simulator's HTML report (simulator run --html), attached to the evidence")
 		cmd.Long = `Report the simulator's JSON report (the file "simulator run --json" writes)
 as evidence. Its compliance comes from the report itself: compliant when
 its "errors" count is zero, non-compliant otherwise (consequences of an
 earlier error are not counted twice). No --compliant flag is needed; a
 report with its own boolean "compliant" field keeps that verdict.`
 		cmd.Example = "  simulator run --json report.json …\n  tracker attest simulator --flow minitwit --trail abc1234 --name simulator --fingerprint 9af401c4… --report report.json"
+	case "snyk":
+		fl.StringVar(&opts.SnykResults, "snyk-results", "", "a JSON file of snyk_results: {results: [{high_count, medium_count, low_count}]} (required)")
+	case "custom":
+		fl.StringVar(&opts.TypeName, "type", "", "the custom attestation type (required; see create attestation-type)")
+		fl.StringVar(&opts.AttestationData, "attestation-data", "", "the JSON file of data the type judges (required)")
+		cmd.Example = "  tracker create attestation-type simulator-run --schema report.schema.json --jq '.errors == 0'\n  tracker attest custom --type simulator-run --attestation-data report.json --flow minitwit --trail abc1234 --name simulator --fingerprint 9af401c4…"
 	case "coverage":
 		fl.Float64Var(&opts.Coverage, "percent", -1, "measured coverage in percent (required)")
 		fl.Float64Var(&opts.MinCoverage, "min", 0, "minimum coverage in percent to be compliant")
@@ -94,6 +111,14 @@ func runAttestEvidence(cmd *cobra.Command, o *AttestEvidenceOptions) error {
 		return usageErrorf("--name is required")
 	}
 	d := api.AttestationData{AttestationName: o.Name, Description: o.Description}
+	// Kosli's --name ARTIFACT.ATTESTATION binds to the trail's artifact of
+	// that template name.
+	if art, name, dotted := strings.Cut(o.Name, "."); dotted {
+		if art == "" || name == "" || strings.Contains(name, ".") {
+			return usageErrorf("--name %q: use NAME or ARTIFACT.NAME", o.Name)
+		}
+		d.AttestationName, d.TargetArtifacts = name, []string{art}
+	}
 	if o.Fingerprint != "" {
 		fp, err := model.NormalizeFingerprint(o.Fingerprint)
 		if err != nil {
@@ -109,12 +134,18 @@ func runAttestEvidence(cmd *cobra.Command, o *AttestEvidenceOptions) error {
 		}
 		d.UserData = raw
 	}
-	if o.Attachment != "" {
-		raw, err := os.ReadFile(o.Attachment)
+	if o.Attachment != "" && o.HTML != "" {
+		return usageErrorf("use --attachment or --html, not both (an attestation has one attachment)")
+	}
+	for _, a := range []string{o.Attachment, o.HTML} {
+		if a == "" {
+			continue
+		}
+		raw, err := os.ReadFile(a)
 		if err != nil {
 			return fmt.Errorf("attachment: %w", err)
 		}
-		files = append(files, client.File{Field: api.FieldAttachment, Name: filepath.Base(o.Attachment), Content: raw})
+		files = append(files, client.File{Field: api.FieldAttachment, Name: filepath.Base(a), Content: raw})
 	}
 	switch o.Kind {
 	case "generic":
@@ -141,10 +172,28 @@ func runAttestEvidence(cmd *cobra.Command, o *AttestEvidenceOptions) error {
 		}
 		// Checked here too so that a wrong file is a usage error before
 		// anything is sent; the server applies the same rule.
-		if _, err := model.SimulatorCompliant(raw); err != nil {
+		if _, err := api.SimulatorVerdict(raw); err != nil {
 			return usageErrorf("--report %s: %s", o.Report, model.ErrorMessage(err))
 		}
 		d.SimulatorReport = raw
+	case "snyk":
+		if o.SnykResults == "" {
+			return usageErrorf("--snyk-results is required")
+		}
+		raw, err := readJSONFile(o.SnykResults, "--snyk-results")
+		if err != nil {
+			return err
+		}
+		d.SnykResults = raw
+	case "custom":
+		if o.TypeName == "" || o.AttestationData == "" {
+			return usageErrorf("--type and --attestation-data are required")
+		}
+		raw, err := readJSONFile(o.AttestationData, "--attestation-data")
+		if err != nil {
+			return err
+		}
+		d.TypeName, d.AttestationData = o.TypeName, raw
 	case "coverage":
 		if o.Coverage < 0 || o.Coverage > 100 {
 			return usageErrorf("--percent is required, between 0 and 100")
@@ -165,6 +214,6 @@ func runAttestEvidence(cmd *cobra.Command, o *AttestEvidenceOptions) error {
 		if !got.IsCompliant {
 			state = "non-compliant"
 		}
-		fmt.Fprintf(o.f.IO.Out, "%s evidence %s was reported (%s)\n", o.Kind, got.Name, state)
+		fmt.Fprintf(o.f.IO.Out, "%s evidence %s was reported (%s)\n", got.Type, got.Name, state)
 	})
 }

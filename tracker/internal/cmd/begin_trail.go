@@ -20,6 +20,8 @@ type BeginTrailOptions struct {
 	Flow        string
 	Description string
 	Commit      string
+	OriginURL   string
+	UserData    string
 	DryRun      bool
 }
 
@@ -43,6 +45,8 @@ func NewCmdBeginTrail(f *Factory, o *RootOptions, runF func(*BeginTrailOptions) 
 	fl.StringVarP(&opts.Flow, "flow", "f", "", "the flow (required)")
 	fl.StringVarP(&opts.Description, "description", "d", "", "what the change is")
 	fl.StringVarP(&opts.Commit, "commit", "g", "", "the git commit of the change")
+	fl.StringVar(&opts.OriginURL, "origin-url", "", "where the trail was begun (the CI build)")
+	fl.StringVar(&opts.UserData, "user-data", "", "a JSON file of extra data kept with the trail")
 	fl.BoolVarP(&opts.DryRun, "dry-run", "D", false, "print the request instead of sending it")
 	return cmd
 }
@@ -58,7 +62,13 @@ func runBeginTrail(cmd *cobra.Command, o *BeginTrailOptions) error {
 	if err != nil {
 		return err
 	}
-	r, err := c.BeginTrailRequest(o.Flow, api.Trail{Name: o.Name, Description: o.Description, GitCommit: o.Commit})
+	t := api.Trail{Name: o.Name, Description: o.Description, GitCommit: o.Commit, OriginURL: o.OriginURL}
+	if o.UserData != "" {
+		if t.UserData, err = readJSONFile(o.UserData, "--user-data"); err != nil {
+			return err
+		}
+	}
+	r, err := c.BeginTrailRequest(o.Flow, t)
 	var got api.Trail
 	return send(cmd.Context(), o.f, c, "begin trail "+o.Name, o.DryRun, r, err, &got, func(created bool) {
 		if created {

@@ -5,5 +5,6 @@ import (
 )
 
 func newCmdCreate(f *Factory, o *RootOptions) *cobra.Command {
-	return group("create", "Create a flow or an environment", NewCmdCreateFlow(f, o, nil), NewCmdCreateEnvironment(f, o, nil))
+	return group("create", "Create a flow, an environment or an attestation type",
+		NewCmdCreateFlow(f, o, nil), NewCmdCreateEnvironment(f, o, nil), NewCmdCreateAttestationType(f, o, nil))
 }

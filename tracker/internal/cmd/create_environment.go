@@ -10,10 +10,12 @@ import (
 
 // CreateEnvironmentOptions are the options of create environment.
 type CreateEnvironmentOptions struct {
-	f           *Factory
-	root        *RootOptions
-	Name        string
-	Type        string
+	f    *Factory
+	root *RootOptions
+	Name string
+	Type string
+	// Included are the environments a logical one is made of.
+	Included    []string
 	Description string
 	NoScaling   bool
 	DryRun      bool
@@ -37,7 +39,8 @@ func NewCmdCreateEnvironment(f *Factory, o *RootOptions, runF func(*CreateEnviro
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVarP(&opts.Type, "type", "t", "", "docker, server, K8S, ECS, …")
+	fl.StringVarP(&opts.Type, "type", "t", "", "docker, server, K8S, ECS, …, or logical")
+	fl.StringSliceVar(&opts.Included, "included-environments", nil, "the environments a logical one is made of")
 	fl.StringVarP(&opts.Description, "description", "d", "", "what runs there")
 	fl.BoolVar(&opts.NoScaling, "exclude-scaling", false, "do not make a change of instance count a new snapshot")
 	fl.BoolVarP(&opts.DryRun, "dry-run", "D", false, "print the request instead of sending it")
@@ -56,7 +59,7 @@ func runCreateEnvironment(cmd *cobra.Command, o *CreateEnvironmentOptions) error
 		return err
 	}
 	scaling := !o.NoScaling
-	r, err := c.PutEnvironmentRequest(api.Environment{Name: o.Name, Type: o.Type, Description: o.Description, IncludeScaling: &scaling, Tags: map[string]string{}})
+	r, err := c.PutEnvironmentRequest(api.Environment{Name: o.Name, Type: o.Type, Description: o.Description, IncludeScaling: &scaling, Tags: map[string]string{}, IncludedEnvironments: o.Included})
 	var got api.Environment
 	return send(cmd.Context(), o.f, c, "create environment "+o.Name, o.DryRun, r, err, &got, func(created bool) {
 		fmt.Fprintf(o.f.IO.Out, "environment %s was %s\n", got.Name, verb(created))

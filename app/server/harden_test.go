@@ -200,6 +200,15 @@ func TestSessionsEnd(t *testing.T) {
 				// Signing in again works, with a fresh cookie.
 				contains(t, c.login("u", "pw"), "sign out [u]", true)
 				contains(t, thief.get("/public"), "sign out [u]", false)
+				// A sign-out link on another site signs out only the
+				// browser that followed it.
+				other := newWebClient(t, srv.Addr())
+				other.login("u", "pw")
+				r, _ := http.NewRequest("GET", srv.Addr()+"/logout", nil)
+				r.Header.Set("Sec-Fetch-Site", "cross-site")
+				contains(t, c.read(c.http.Do(r)), "You were logged out", true)
+				contains(t, c.get("/"), "sign out [u]", false)
+				contains(t, other.get("/"), "sign out [u]", true)
 			})
 		}
 	})

@@ -83,38 +83,73 @@ func FromFlow(f model.Flow) Flow {
 
 // Environment is an environment in create requests
 // (PUT /api/v2/environments/{org}) and responses. IncludeScaling defaults
-// to true when absent from a request.
+// to true when absent from a request. In responses, state is true or false
+// (the latest snapshot's compliance) or null before the first snapshot,
+// and the two times are null until set: Kosli's CLI asserts those types.
 type Environment struct {
-	Name           string            `json:"name"`
-	Type           string            `json:"type"`
-	Description    string            `json:"description"`
-	IncludeScaling *bool             `json:"include_scaling,omitempty"`
-	Tags           map[string]string `json:"tags"`
-	CreatedAt      float64           `json:"created_at,omitempty"`
-	LastReportedAt float64           `json:"last_reported_at"`
-	LastModifiedAt float64           `json:"last_modified_at"`
+	Name           string `json:"name"`
+	Type           string `json:"type"`
+	Description    string `json:"description"`
+	IncludeScaling *bool  `json:"include_scaling,omitempty"`
+	// IncludedEnvironments are the physical environments a logical one
+	// is made of.
+	IncludedEnvironments []string `json:"included_environments,omitempty"`
+	// RequireProvenance is accepted from Kosli's CLI and not used.
+	RequireProvenance *bool             `json:"require_provenance,omitempty"`
+	Tags              map[string]string `json:"tags"`
+	Policies          []string          `json:"policies"`
+	CreatedAt         float64           `json:"created_at,omitempty"`
+	LastReportedAt    *float64          `json:"last_reported_at"`
+	LastModifiedAt    *float64          `json:"last_modified_at"`
 	// Snapshots is how many snapshots exist (the latest's index).
-	Snapshots int    `json:"snapshots"`
-	State     string `json:"state"`
+	Snapshots int   `json:"snapshots"`
+	State     *bool `json:"state"`
 }
 
-// FromEnvironment converts a domain environment.
-func FromEnvironment(e model.Environment) Environment {
+// UnixOrNull is Unix(t), or nil (JSON null) for the zero time.
+func UnixOrNull(t time.Time) *float64 {
+	if t.IsZero() {
+		return nil
+	}
+	v := Unix(t)
+	return &v
+}
+
+// TimeOrZero converts a nullable wire time back; nil is the zero time.
+func TimeOrZero(f *float64) time.Time {
+	if f == nil {
+		return time.Time{}
+	}
+	return Time(*f)
+}
+
+// FromEnvironment converts a domain environment; compliant is the latest
+// snapshot's compliance, nil when it has none.
+func FromEnvironment(e model.Environment, compliant *bool) Environment {
 	inc := e.IncludeScaling
 	return Environment{
 		Name: e.Name, Type: e.Type, Description: e.Description, IncludeScaling: &inc,
-		Tags: map[string]string{}, CreatedAt: Unix(e.CreatedAt),
-		LastReportedAt: Unix(e.LastReportedAt), LastModifiedAt: Unix(e.LastChangedAt),
-		Snapshots: e.Snapshots, State: "unknown",
+		IncludedEnvironments: e.Included,
+		Tags:                 map[string]string{}, Policies: []string{}, CreatedAt: Unix(e.CreatedAt),
+		LastReportedAt: UnixOrNull(e.LastReportedAt), LastModifiedAt: UnixOrNull(e.LastChangedAt),
+		Snapshots: e.Snapshots, State: compliant,
 	}
 }
 
-// Trail is the data_json of begin trail (PUT /api/v2/trails/{org}/{flow}).
+// Trail is the data_json of begin trail (PUT /api/v2/trails/{org}/{flow}),
+// as Kosli's CLI sends it: the commit is git_commit_info.sha1 (or our
+// git_commit); user_data, repo_info, external_urls and origin_url are kept
+// as sent.
 type Trail struct {
-	Name        string  `json:"name"`
-	Description string  `json:"description"`
-	GitCommit   string  `json:"git_commit,omitempty"`
-	CreatedAt   float64 `json:"created_at,omitempty"`
+	Name          string          `json:"name"`
+	Description   string          `json:"description"`
+	GitCommit     string          `json:"git_commit,omitempty"`
+	GitCommitInfo json.RawMessage `json:"git_commit_info,omitempty"`
+	UserData      json.RawMessage `json:"user_data,omitempty"`
+	RepoInfo      json.RawMessage `json:"repo_info,omitempty"`
+	ExternalURLs  json.RawMessage `json:"external_urls,omitempty"`
+	OriginURL     string          `json:"origin_url,omitempty"`
+	CreatedAt     float64         `json:"created_at,omitempty"`
 }
 
 // GitCommitInfo is the commit information of attest artifact.
@@ -139,6 +174,10 @@ type ArtifactRequest struct {
 	RepoURL               string         `json:"repo_url"`
 	TemplateReferenceName string         `json:"template_reference_name"`
 	TrailName             string         `json:"trail_name"`
+	// Kosli's CLI also sends these; they are accepted and not stored.
+	RepoInfo     json.RawMessage   `json:"repo_info,omitempty"`
+	ExternalURLs json.RawMessage   `json:"external_urls,omitempty"`
+	Annotations  map[string]string `json:"annotations,omitempty"`
 }
 
 // HistoryItem is one line of an artifact's history.
@@ -269,15 +308,24 @@ func FromArtifact(x model.Artifact, htmlURL string) Artifact {
 // simulator, whose compliance is IsCompliant when given, else the report's
 // own "compliant" field.
 type AttestationData struct {
-	AttestationName     string             `json:"attestation_name"`
-	ArtifactFingerprint string             `json:"artifact_fingerprint"`
-	IsCompliant         *bool              `json:"is_compliant,omitempty"`
-	Description         string             `json:"description"`
-	UserData            json.RawMessage    `json:"user_data,omitempty"`
-	JUnitResults        []model.JUnitSuite `json:"junit_results,omitempty"`
-	SimulatorReport     json.RawMessage    `json:"simulator_report,omitempty"`
-	CoveragePercent     *float64           `json:"coverage_percent,omitempty"`
-	MinCoveragePercent  *float64           `json:"min_coverage_percent,omitempty"`
+	AttestationName     string `json:"attestation_name"`
+	ArtifactFingerprint string `json:"artifact_fingerprint"`
+	// TargetArtifacts names (one) template artifact of the trail the
+	// attestation binds to (Kosli's --name ARTIFACT.ATTESTATION).
+	TargetArtifacts []string `json:"target_artifacts,omitempty"`
+	// SnykResults is attest snyk's summary of a SARIF report.
+	SnykResults json.RawMessage `json:"snyk_results,omitempty"`
+	// TypeName and AttestationData are attest custom's: the custom
+	// attestation type and the data its schema and rules judge.
+	TypeName           string             `json:"type_name,omitempty"`
+	AttestationData    json.RawMessage    `json:"attestation_data,omitempty"`
+	IsCompliant        *bool              `json:"is_compliant,omitempty"`
+	Description        string             `json:"description"`
+	UserData           json.RawMessage    `json:"user_data,omitempty"`
+	JUnitResults       []model.JUnitSuite `json:"junit_results,omitempty"`
+	SimulatorReport    json.RawMessage    `json:"simulator_report,omitempty"`
+	CoveragePercent    *float64           `json:"coverage_percent,omitempty"`
+	MinCoveragePercent *float64           `json:"min_coverage_percent,omitempty"`
 }
 
 // DeploymentRequest is the body of report deployment
@@ -508,4 +556,72 @@ func FromDORA(m model.DORAMetrics) DORAMetrics {
 		DeploymentsPerDay: m.DeploymentsPerDay, LeadTimeSeconds: m.LeadTime.Seconds(), LeadTimeSamples: m.LeadTimes,
 		ChangeFailureRate: m.ChangeFailureRate, FailedDeployments: m.Failures, TimeToRecoverySeconds: m.TimeToRecovery.Seconds(),
 		Recoveries: m.Recoveries}
+}
+
+// EnvironmentPage is list environments with page or per_page: Kosli's
+// envelope (integers, which its CLI decodes as int64).
+type EnvironmentPage struct {
+	Page         int           `json:"page"`
+	PerPage      int           `json:"per_page"`
+	TotalPages   int           `json:"total_pages"`
+	TotalCount   int           `json:"total_count"`
+	Environments []Environment `json:"environments"`
+}
+
+// Pagination is the pagination object of Kosli's paged lists (flows,
+// trails).
+type Pagination struct {
+	Page      int `json:"page"`
+	PageCount int `json:"page_count"`
+	Total     int `json:"total"`
+}
+
+// FlowPage is list flows with page or per_page.
+type FlowPage struct {
+	Data       []Flow     `json:"data"`
+	Pagination Pagination `json:"pagination"`
+}
+
+// FieldTypeSchema is the JSON Schema file of create attestation-type.
+const FieldTypeSchema = "type_schema"
+
+// AttestationTypeRequest is the data_json of create attestation-type
+// (POST /api/v2/custom-attestation-types/{org}).
+type AttestationTypeRequest struct {
+	Name        string          `json:"name"`
+	Description string          `json:"description,omitempty"`
+	Evaluator   *Evaluator      `json:"evaluator,omitempty"`
+	Summary     json.RawMessage `json:"summary,omitempty"`
+}
+
+// Evaluator is a custom attestation type's rules: jq expressions that
+// must all be true.
+type Evaluator struct {
+	ContentType string   `json:"content_type"`
+	Rules       []string `json:"rules"`
+}
+
+// AttestationType is a custom attestation type as read back: Kosli's
+// shape, one version.
+type AttestationType struct {
+	Name        string                   `json:"name"`
+	Description string                   `json:"description"`
+	Archived    bool                     `json:"archived"`
+	CreatedAt   float64                  `json:"created_at"`
+	Versions    []AttestationTypeVersion `json:"versions"`
+}
+
+// AttestationTypeVersion is one version of a custom attestation type.
+type AttestationTypeVersion struct {
+	Version    int             `json:"version"`
+	Timestamp  float64         `json:"timestamp"`
+	TypeSchema json.RawMessage `json:"type_schema,omitempty"`
+	Evaluator  Evaluator       `json:"evaluator"`
+}
+
+// FromAttestationType converts a custom attestation type.
+func FromAttestationType(t model.AttestationType) AttestationType {
+	return AttestationType{Name: t.Name, Description: t.Description, CreatedAt: Unix(t.CreatedAt),
+		Versions: []AttestationTypeVersion{{Version: 1, Timestamp: Unix(t.CreatedAt), TypeSchema: t.Schema,
+			Evaluator: Evaluator{ContentType: "jq", Rules: orEmpty(t.Rules)}}}}
 }

@@ -16,10 +16,15 @@ const (
 	EvidenceJUnit     = "junit"
 	EvidenceSimulator = "simulator"
 	EvidenceCoverage  = "coverage"
+	EvidenceSnyk      = "snyk"
 )
 
 // EvidenceTypes lists the accepted evidence types.
-var EvidenceTypes = []string{EvidenceGeneric, EvidenceJUnit, EvidenceSimulator, EvidenceCoverage}
+var EvidenceTypes = []string{EvidenceGeneric, EvidenceJUnit, EvidenceSimulator, EvidenceCoverage, EvidenceSnyk}
+
+// AttestKinds are the kinds of POST /api/v2/attestations/…/{kind}: the
+// evidence types and custom (typed custom:NAME once stored).
+var AttestKinds = append(append([]string{}, EvidenceTypes...), EvidenceCustom)
 
 // Evidence (an attestation) is a named, typed, compliant-or-not statement
 // about an artifact (Fingerprint set) or a trail (Fingerprint empty). Only
@@ -63,6 +68,12 @@ func (e *Evidence) Validate() error {
 	for _, t := range EvidenceTypes {
 		ok = ok || e.Type == t
 	}
+	if name, custom := strings.CutPrefix(e.Type, EvidenceCustom+":"); custom {
+		if err := ValidateName("attestation type", name); err != nil {
+			return err
+		}
+		ok = true
+	}
 	if !ok {
 		return Errorf(EINVALID, "invalid attestation type %q: want one of %s", e.Type, strings.Join(EvidenceTypes, ", "))
 	}
@@ -93,12 +104,23 @@ type EvidenceFilter struct {
 // JUnitSuite is one test suite's counts, the shape Kosli's junit_results
 // carries.
 type JUnitSuite struct {
-	Name     string  `json:"name"`
-	Tests    int     `json:"tests"`
+	Name  string `json:"name"`
+	Tests int    `json:"tests"`
+	// Total is the count Kosli's CLI sends (its name for tests).
+	Total    int     `json:"total,omitempty"`
 	Failures int     `json:"failures"`
 	Errors   int     `json:"errors"`
 	Skipped  int     `json:"skipped"`
 	Duration float64 `json:"duration"`
+}
+
+// NormalizeJUnit reconciles the two names of a suite's test count: Tests
+// (ours) and Total (Kosli's junit_results[].total), the larger wins.
+func NormalizeJUnit(suites []JUnitSuite) {
+	for i := range suites {
+		n := max(suites[i].Tests, suites[i].Total)
+		suites[i].Tests, suites[i].Total = n, n
+	}
 }
 
 // JUnitCompliant is the JUnit rule: compliant when no suite has failures or
@@ -204,33 +226,6 @@ func appendSuite(out []JUnitSuite, s junitSuite) []JUnitSuite {
 	return out
 }
 
-// SimulatorCompliant is the rule for simulator evidence. The report is the
-// simulator's own JSON report (simulator/report's Summary, as written by
-// `simulator run --json`): compliant when its "errors" count is zero.
-// Consequences of earlier errors are not counted again, as the simulator
-// itself does not. A report object with a boolean "compliant" field states
-// its verdict itself and that verdict is used. Anything else is EINVALID.
-func SimulatorCompliant(report json.RawMessage) (bool, error) {
-	var r struct {
-		Compliant *bool            `json:"compliant"`
-		Errors    *json.RawMessage `json:"errors"`
-	}
-	if err := json.Unmarshal(report, &r); err != nil {
-		return false, Errorf(EINVALID, "simulator report is not a JSON object: %v", err)
-	}
-	if r.Compliant != nil {
-		return *r.Compliant, nil
-	}
-	if r.Errors == nil {
-		return false, Errorf(EINVALID, "simulator report has no \"errors\" count: want the simulator's --json report")
-	}
-	var n int64
-	if err := json.Unmarshal(*r.Errors, &n); err != nil || n < 0 {
-		return false, Errorf(EINVALID, "simulator report: \"errors\" is %s, want a count", *r.Errors)
-	}
-	return n == 0, nil
-}
-
 // Compliance states of an artifact.
 const (
 	Compliant    = "COMPLIANT"
@@ -260,4 +255,32 @@ func ComplianceState(template []string, latest []Evidence) string {
 		}
 	}
 	return Compliant
+}
+
+// SnykCompliant is the rule for snyk evidence (Kosli's snyk_results, one
+// result per SARIF run): compliant when no run found a vulnerability of
+// any level. A document that is not that shape is EINVALID.
+func SnykCompliant(results json.RawMessage) (bool, error) {
+	var r struct {
+		Results *[]struct {
+			High   *int `json:"high_count"`
+			Medium *int `json:"medium_count"`
+			Low    *int `json:"low_count"`
+		} `json:"results"`
+	}
+	if err := json.Unmarshal(results, &r); err != nil {
+		return false, Errorf(EINVALID, "attest snyk: snyk_results is not {results: [{high_count, medium_count, low_count}]}: %v", err)
+	}
+	if r.Results == nil {
+		return false, Errorf(EINVALID, "attest snyk: snyk_results has no results array")
+	}
+	for i, x := range *r.Results {
+		if x.High == nil || x.Medium == nil || x.Low == nil {
+			return false, Errorf(EINVALID, "attest snyk: snyk_results.results[%d] needs high_count, medium_count and low_count", i)
+		}
+		if *x.High+*x.Medium+*x.Low > 0 {
+			return false, nil
+		}
+	}
+	return true, nil
 }

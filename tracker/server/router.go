@@ -47,6 +47,9 @@ func newRouter(store model.Store, opts Options) http.Handler {
 	v2.PUT("/environments/:org/:env/report/:type", s.reportSnapshot)
 
 	v2.PUT("/trails/:org/:flow", s.putTrail)
+	v2.GET("/trails/:org", s.listTrails)
+	v2.GET("/trails/:org/:flow/:trail", s.getTrail)
+	v2.GET("/search/:org/sha/:value", s.search)
 
 	v2.POST("/artifacts/:org/:flow", s.attestArtifact)
 	v2.GET("/artifacts/:org", s.listArtifacts)
@@ -54,6 +57,14 @@ func newRouter(store model.Store, opts Options) http.Handler {
 	v2.GET("/artifacts/:org/:flow/commit_sha/:sha", s.getArtifactsByCommit)
 
 	v2.POST("/attestations/:org/:flow/trail/:trail/:type", s.attest)
+	v2.GET("/attestations/:org", s.getAttestationByID)
+	v2.GET("/attestations/:org/:flow/trail/:trail/:name", s.getTrailAttestations)
+	v2.GET("/attestations/:org/:flow/artifact/:fp/:name", s.getArtifactAttestations)
+	v2.GET("/attestations/:org/:flow/attachment/:id/:name", s.getAttachment)
+	v2.POST("/custom-attestation-types/:org", s.putAttestationType)
+	v2.GET("/custom-attestation-types/:org/:name", s.getAttestationType)
+
+	v2.GET("/asserts/:org/fingerprint/:fp", s.assertArtifact)
 
 	v2.POST("/deployments/:org/:flow", s.reportDeployment)
 	v2.GET("/deployments/:org/:flow", s.listDeployments)
@@ -80,7 +91,8 @@ func (s *srv) ready(c *gin.Context) {
 		writeJSON(c, http.StatusServiceUnavailable, api.Error{Message: "database not ready"})
 		return
 	}
-	c.String(http.StatusOK, "ready\n")
+	// Kosli's CLI prints the body as is: exactly the two bytes OK.
+	c.String(http.StatusOK, "OK")
 }
 
 // createdOr is 201 when something was created, else 200.

@@ -15,7 +15,8 @@ import (
 
 func newCmdGet(f *Factory, o *RootOptions) *cobra.Command {
 	return group("get", "Show one flow, environment, artifact or snapshot",
-		NewCmdGetFlow(f, o, nil), NewCmdGetEnvironment(f, o, nil), NewCmdGetArtifact(f, o, nil), NewCmdGetSnapshot(f, o, nil))
+		NewCmdGetFlow(f, o, nil), NewCmdGetEnvironment(f, o, nil), NewCmdGetArtifact(f, o, nil), NewCmdGetSnapshot(f, o, nil),
+		NewCmdGetTrail(f, o, nil), NewCmdGetAttestation(f, o, nil))
 }
 
 // GetOptions are the options of the get commands.
@@ -191,8 +192,8 @@ func runGetEnvironment(cmd *cobra.Command, o *GetOptions) error {
 		"Description:\t" + e.Description,
 		"Scaling is a change:\t" + scaling,
 		fmt.Sprintf("Snapshots:\t%d", e.Snapshots),
-		"Last reported at:\t" + formatTime(api.Time(e.LastReportedAt), now, loc, true),
-		"Last modified at:\t" + formatTime(api.Time(e.LastModifiedAt), now, loc, true),
+		"Last reported at:\t" + formatTime(api.TimeOrZero(e.LastReportedAt), now, loc, true),
+		"Last modified at:\t" + formatTime(api.TimeOrZero(e.LastModifiedAt), now, loc, true),
 	})
 }
 

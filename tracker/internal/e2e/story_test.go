@@ -78,8 +78,19 @@ func story(t *testing.T, dsn string) *tracker {
 	tr.must("begin", "trail", newCommit[:7], "--flow", "runner", "--commit", newCommit)
 	tr.must("attest", "artifact", newName, "--flow", "runner", "--fingerprint", newFP, "--commit", newCommit,
 		"--commit-url", commitURL, "--build-url", buildURL, "--trail", newCommit[:7])
+	// The deploy gate refuses it while branch-coverage is missing.
+	gate := tr.run(nil, "assert", "artifact", newFP, "--flow", "runner", "--environment", "aws-beta")
+	if gate.code != 1 || !strings.HasPrefix(gate.out, "NON-COMPLIANT\nEnvironment: aws-beta\nFlow: runner\n") ||
+		!strings.Contains(gate.out, "branch-coverage") || !strings.Contains(gate.out, "MISSING") ||
+		!strings.Contains(gate.errOut, "artifact is not compliant") {
+		t.Fatalf("gate before evidence: exit %d\n%s%s", gate.code, gate.out, gate.errOut)
+	}
 	c.Set(t0.Add(time.Minute))
 	tr.must("attest", "generic", "--flow", "runner", "--trail", newCommit[:7], "--name", "branch-coverage", "--fingerprint", newFP)
+	if out := tr.must("assert", "artifact", newFP, "--flow", "runner", "--environment", "aws-beta"); !strings.HasPrefix(out, "COMPLIANT\n") ||
+		!strings.Contains(out, "COMPLETE") {
+		t.Fatalf("gate after evidence printed:\n%s", out)
+	}
 	c.Set(t0.Add(5 * time.Minute))
 	if out := tr.must("report", "deployment", "--flow", "runner", "--fingerprint", newFP, "--environment", "aws-beta"); out != "Deployment #18 to aws-beta environment was reported\n" {
 		t.Fatalf("deployment #18 printed %q", out)
@@ -210,7 +221,7 @@ func TestStory(t *testing.T) {
 		}
 	})
 	t.Run("log environment", func(t *testing.T) {
-		golden(t, "log-aws-prod", tr.must("log", "environment", "aws-prod", "--reverse", "--page-limit", "6"))
+		golden(t, "log-aws-prod", tr.must("log", "environment", "aws-prod", "--page-limit", "6"))
 	})
 	t.Run("ls snapshots", func(t *testing.T) {
 		golden(t, "ls-snapshots-aws-prod", tr.must("ls", "snapshots", "aws-prod", "--page-limit", "5"))
@@ -256,7 +267,7 @@ func TestStoryPostgres(t *testing.T) {
 		"get-artifact":             {"get", "artifact", "runner:" + newCommit[:7]},
 		"get-snapshot-aws-prod-65": {"get", "snapshot", "aws-prod#65"},
 		"diff-aws-prod-64-65":      {"diff", "snapshots", "aws-prod#64", "aws-prod#65"},
-		"log-aws-prod":             {"log", "environment", "aws-prod", "--reverse", "--page-limit", "6"},
+		"log-aws-prod":             {"log", "environment", "aws-prod", "--page-limit", "6"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			if testenv.Updating() {

@@ -83,7 +83,7 @@ func BuildArtifacts(ctx context.Context, repo Repo, p *Plan, dir string, o Build
 	}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Run(); err != nil {
-		return Artifacts{}, fmt.Errorf("goreleaser: %v: %s", err, tail.last())
+		return Artifacts{}, fmt.Errorf("goreleaser: %w: %s", err, tail.last())
 	}
 	return collect(filepath.Join(wt, "dist"), dir, p)
 }

@@ -39,6 +39,7 @@ func NewCmdRoot(f *Factory) *cobra.Command {
 		NewCmdDeploy(f, nil),
 		NewCmdRollback(f, nil),
 		NewCmdScale(f, nil),
+		NewCmdRelease(f, nil),
 	)
 	return root
 }

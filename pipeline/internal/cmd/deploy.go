@@ -125,7 +125,7 @@ type DeployOptions struct {
 func NewCmdDeploy(f *Factory, runF func(*DeployOptions) error) *cobra.Command {
 	opts := &DeployOptions{f: f}
 	cmd := &cobra.Command{
-		Use:   "deploy --env NAME --host USER@HOST[:PORT] --known-hosts FILE --image NAME@sha256:... --commit SHA",
+		Use:   "deploy --env NAME --host USER@HOST[:PORT] --known-hosts FILE [--image NAME@sha256:... --commit SHA]",
 		Short: "Deploy an image blue-green to a VM over SSH",
 		Long: `Deploy an image, pinned by digest, to the VM of an environment: blue-green
 behind nginx. The new colour starts beside the old one on the shared
@@ -141,13 +141,17 @@ two deploys apart.`,
 			if runF != nil {
 				return runF(opts)
 			}
+			// The state, environments file and tracker (deploystate.go).
+			if err := prepareDeploy(cmd.Context(), f, opts); err != nil {
+				return err
+			}
 			return runDeploy(cmd.Context(), opts)
 		},
 	}
 	fs := cmd.Flags()
 	opts.addFlags(fs)
-	fs.StringVar(&opts.Image, "image", "", "the image, pinned by digest: NAME@sha256:<64 hex> (required)")
-	fs.StringVar(&opts.Commit, "commit", "", "the commit the image was built from (required)")
+	fs.StringVar(&opts.Image, "image", "", "the image, pinned by digest: NAME@sha256:<64 hex> (default: the state's published minitwit)")
+	fs.StringVar(&opts.Commit, "commit", "", "the commit the image was built from (default: the state's)")
 	fs.IntVar(&opts.Replicas, "replicas", 1, "containers of the new colour behind nginx")
 	fs.BoolVar(&opts.Force, "force", false, "deploy even when the gate refuses; recorded")
 	fs.DurationVar(&opts.Soak, "soak", 10*time.Second, "how long to watch the new colour before stopping the old")

@@ -259,3 +259,27 @@ func (c *Client) DiffSnapshots(ctx context.Context, snappish1, snappish2 string)
 
 // String describes the client for messages.
 func (c *Client) String() string { return fmt.Sprintf("%s (org %s)", c.host, c.org) }
+
+// AssertArtifact asks whether the artifact with fingerprint (64 hex
+// digits) may go on: GET /api/v2/asserts/{org}/fingerprint/{fp}, Kosli's
+// assert artifact and the pipeline's deploy gate.
+//
+//	a, err := c.AssertArtifact(ctx, fp, "minitwit", "production")
+//	if err != nil { … } // unknown artifact, flow or environment (404), bad fingerprint (400), unreachable
+//	if !a.Compliant { … } // refused: a.Flows[i].ComplianceStatus says which attestation is missing or failing
+//
+// flow narrows the question to that flow ("" asks every flow of the org
+// holding the artifact); environment, when not "", asks in environment
+// scope (the environment must exist). A non-compliant artifact is a nil
+// error with Compliant false: the verdict, not a failure of the call.
+func (c *Client) AssertArtifact(ctx context.Context, fingerprint, flow, environment string) (api.ArtifactAssertion, error) {
+	q := url.Values{}
+	if flow != "" {
+		q.Set("flow_name", flow)
+	}
+	if environment != "" {
+		q.Set("environment_name", environment)
+	}
+	var out api.ArtifactAssertion
+	return out, c.get(ctx, c.v2(q, "asserts", c.org, "fingerprint", fingerprint), &out)
+}

@@ -69,6 +69,8 @@ func newRouter(store model.Store, opts Options, withMetrics bool) router {
 
 	v2.POST("/attestations/:org/:flow/trail/:trail/:type", s.attest)
 
+	v2.GET("/asserts/:org/fingerprint/:fp", s.assertArtifact)
+
 	v2.POST("/deployments/:org/:flow", s.reportDeployment)
 	v2.GET("/deployments/:org/:flow", s.listDeployments)
 	v2.PUT("/deployments/:org/:flow/:number/status", s.setDeploymentStatus)

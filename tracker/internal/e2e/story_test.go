@@ -78,8 +78,19 @@ func story(t *testing.T, dsn string) *tracker {
 	tr.must("begin", "trail", newCommit[:7], "--flow", "runner", "--commit", newCommit)
 	tr.must("attest", "artifact", newName, "--flow", "runner", "--fingerprint", newFP, "--commit", newCommit,
 		"--commit-url", commitURL, "--build-url", buildURL, "--trail", newCommit[:7])
+	// The deploy gate refuses it while branch-coverage is missing.
+	gate := tr.run(nil, "assert", "artifact", newFP, "--flow", "runner", "--environment", "aws-beta")
+	if gate.code != 1 || !strings.HasPrefix(gate.out, "NON-COMPLIANT\nEnvironment: aws-beta\nFlow: runner\n") ||
+		!strings.Contains(gate.out, "branch-coverage") || !strings.Contains(gate.out, "MISSING") ||
+		!strings.Contains(gate.errOut, "artifact is not compliant") {
+		t.Fatalf("gate before evidence: exit %d\n%s%s", gate.code, gate.out, gate.errOut)
+	}
 	c.Set(t0.Add(time.Minute))
 	tr.must("attest", "generic", "--flow", "runner", "--trail", newCommit[:7], "--name", "branch-coverage", "--fingerprint", newFP)
+	if out := tr.must("assert", "artifact", newFP, "--flow", "runner", "--environment", "aws-beta"); !strings.HasPrefix(out, "COMPLIANT\n") ||
+		!strings.Contains(out, "COMPLETE") {
+		t.Fatalf("gate after evidence printed:\n%s", out)
+	}
 	c.Set(t0.Add(5 * time.Minute))
 	if out := tr.must("report", "deployment", "--flow", "runner", "--fingerprint", newFP, "--environment", "aws-beta"); out != "Deployment #18 to aws-beta environment was reported\n" {
 		t.Fatalf("deployment #18 printed %q", out)

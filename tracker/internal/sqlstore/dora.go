@@ -17,7 +17,7 @@ import (
 func (db *DB) FlowStarts(ctx context.Context, org, flow string, from, to time.Time) ([]model.FlowStart, error) {
 	f, orgID, err := db.findFlow(ctx, db.R, org, flow)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("sqlstore: flow starts of %s: %w", flow, err)
 	}
 	rows, err := db.R.QueryContext(ctx, db.q(`SELECT e.name, ev.fingerprint, min(ev.at), a.commit_time, a.created_at
 		FROM artifacts a CROSS JOIN events ev JOIN environments e ON e.id = ev.env_id
@@ -33,7 +33,7 @@ func (db *DB) FlowStarts(ctx context.Context, org, flow string, from, to time.Ti
 		var s model.FlowStart
 		var at, ct, created int64
 		if err := rows.Scan(&s.Environment, &s.Fingerprint, &at, &ct, &created); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("sqlstore: flow starts of %s: %w", flow, err)
 		}
 		s.At, s.CommitTime, s.CreatedAt = fromMicro(at), fromMicro(ct), fromMicro(created)
 		out = append(out, s)

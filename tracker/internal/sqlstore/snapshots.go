@@ -6,152 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/minitwit-cd/kit/tracker/model"
 )
-
-const envCols = `id, name, type, description, include_scaling, created_at, last_reported_at, last_changed_at, snapshots`
-
-func scanEnv(sc interface{ Scan(...any) error }, org string) (model.Environment, error) {
-	e := model.Environment{Org: org}
-	var at, rep, chg int64
-	err := sc.Scan(&e.ID, &e.Name, &e.Type, &e.Description, &e.IncludeScaling, &at, &rep, &chg, &e.Snapshots)
-	e.CreatedAt, e.LastReportedAt, e.LastChangedAt = fromMicro(at), fromMicro(rep), fromMicro(chg)
-	return e, err
-}
-
-func (db *DB) findEnv(ctx context.Context, q querier, org, name string) (model.Environment, int64, error) {
-	orgID, err := db.orgID(ctx, q, org)
-	if err != nil {
-		return model.Environment{}, 0, err
-	}
-	e, err := scanEnv(q.QueryRowContext(ctx, db.q(`SELECT `+envCols+` FROM environments WHERE org_id = ? AND name = ?`), orgID, name), org)
-	if errors.Is(err, sql.ErrNoRows) {
-		return e, 0, model.Errorf(model.ENOTFOUND, "environment %s not found in org %s", name, org)
-	}
-	if err != nil {
-		return e, 0, fmt.Errorf("find environment %s: %w", name, err)
-	}
-	return e, orgID, nil
-}
-
-// FindEnvironment implements model.Store.
-func (db *DB) FindEnvironment(ctx context.Context, org, name string) (model.Environment, error) {
-	e, _, err := db.findEnv(ctx, db.R, org, name)
-	return e, err
-}
-
-// ListEnvironments implements model.Store.
-func (db *DB) ListEnvironments(ctx context.Context, org string) ([]model.Environment, error) {
-	orgID, err := db.orgID(ctx, db.R, org)
-	if err != nil {
-		return nil, err
-	}
-	rows, err := db.R.QueryContext(ctx, db.q(`SELECT `+envCols+` FROM environments WHERE org_id = ? ORDER BY name`), orgID)
-	if err != nil {
-		return nil, fmt.Errorf("list environments: %w", err)
-	}
-	defer rows.Close()
-	out := []model.Environment{}
-	for rows.Next() {
-		e, err := scanEnv(rows, org)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
-}
-
-// PutEnvironment implements model.Store.
-func (db *DB) PutEnvironment(ctx context.Context, org string, e model.Environment) (model.Environment, bool, error) {
-	if err := e.Validate(); err != nil {
-		return e, false, err
-	}
-	created := false
-	err := db.withTx(ctx, func(tx *sql.Tx) error {
-		created = false // a retried attempt starts afresh
-		orgID, err := db.orgID(ctx, tx, org)
-		if err != nil {
-			return err
-		}
-		var id int64
-		err = tx.QueryRowContext(ctx, db.q(`SELECT id FROM environments WHERE org_id = ? AND name = ?`+db.D.ForUpdate), orgID, e.Name).Scan(&id)
-		if errors.Is(err, sql.ErrNoRows) {
-			created = true
-			_, err = db.insertID(ctx, tx, `INSERT INTO environments (org_id, name, type, description, include_scaling, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-				orgID, e.Name, e.Type, e.Description, e.IncludeScaling, micro(nowOr(e.CreatedAt)))
-			return db.raced(err)
-		}
-		if err != nil {
-			return err
-		}
-		// Changing the scaling flag changes what the latest hash means;
-		// clearing it makes the next report compare afresh.
-		_, err = tx.ExecContext(ctx, db.q(`UPDATE environments SET type = ?, description = ?,
-			latest_hash = CASE WHEN include_scaling = ? THEN latest_hash ELSE '' END, include_scaling = ? WHERE id = ?`),
-			e.Type, e.Description, e.IncludeScaling, e.IncludeScaling, id)
-		return err
-	})
-	if err != nil {
-		return e, false, err
-	}
-	out, _, err := db.findEnv(ctx, db.W, org, e.Name)
-	return out, created, err
-}
-
-func formatTimestamps(ts []int64) string {
-	parts := make([]string, len(ts))
-	for i, t := range ts {
-		parts[i] = strconv.FormatInt(t, 10)
-	}
-	return strings.Join(parts, ",")
-}
-
-func parseTimestamps(s string) []int64 {
-	if s == "" {
-		return []int64{}
-	}
-	parts := strings.Split(s, ",")
-	out := make([]int64, 0, len(parts))
-	for _, p := range parts {
-		if v, err := strconv.ParseInt(p, 10, 64); err == nil {
-			out = append(out, v)
-		}
-	}
-	return out
-}
-
-type run struct {
-	id   int64
-	ra   model.RunningArtifact
-	from int
-	to   int
-}
-
-func (db *DB) queryRuns(ctx context.Context, q querier, query string, args ...any) ([]run, error) {
-	rows, err := q.QueryContext(ctx, db.q(query), args...)
-	if err != nil {
-		return nil, fmt.Errorf("query runs: %w", err)
-	}
-	defer rows.Close()
-	var out []run
-	for rows.Next() {
-		var r run
-		var ts string
-		if err := rows.Scan(&r.id, &r.ra.Fingerprint, &r.ra.Name, &ts, &r.from, &r.to); err != nil {
-			return nil, err
-		}
-		r.ra.CreationTimestamps = parseTimestamps(ts)
-		out = append(out, r)
-	}
-	return out, rows.Err()
-}
-
-const runCols = `id, fingerprint, name, timestamps, from_idx, to_idx`
 
 // ReportSnapshot implements model.Store.
 func (db *DB) ReportSnapshot(ctx context.Context, org, envName string, running []model.RunningArtifact, at time.Time) (model.SnapshotReport, error) {
@@ -159,7 +17,7 @@ func (db *DB) ReportSnapshot(ctx context.Context, org, envName string, running [
 	for i := range running {
 		fp, err := model.NormalizeFingerprint(running[i].Fingerprint)
 		if err != nil {
-			return model.SnapshotReport{}, err
+			return model.SnapshotReport{}, fmt.Errorf("sqlstore: report snapshot of %s: %w", envName, err)
 		}
 		running[i].Fingerprint = fp
 	}
@@ -171,7 +29,7 @@ func (db *DB) ReportSnapshot(ctx context.Context, org, envName string, running [
 	// through to the full transaction.
 	env, _, err := db.findEnv(ctx, db.R, org, envName)
 	if err != nil {
-		return model.SnapshotReport{}, err
+		return model.SnapshotReport{}, fmt.Errorf("sqlstore: report snapshot of %s: %w", envName, err)
 	}
 	hash := model.SnapshotHash(running, env.IncludeScaling)
 	if env.Snapshots > 0 {
@@ -203,11 +61,14 @@ func (db *DB) ReportSnapshot(ctx context.Context, org, envName string, running [
 		if latest > 0 && hash == latestHash {
 			rep = model.SnapshotReport{Index: latest, Events: []model.Event{}}
 			_, err := tx.ExecContext(ctx, db.q(`UPDATE environments SET last_reported_at = ? WHERE id = ?`), micro(at), envID)
-			return err
+			if err != nil {
+				return fmt.Errorf("sqlstore: report snapshot of %s: %w", envName, err)
+			}
+			return nil
 		}
 		open, err := db.queryRuns(ctx, tx, `SELECT `+runCols+` FROM runs WHERE env_id = ? AND to_idx = 0`, envID)
 		if err != nil {
-			return err
+			return fmt.Errorf("sqlstore: report snapshot of %s: %w", envName, err)
 		}
 		prev := make([]model.RunningArtifact, len(open))
 		runByFP := map[string]run{}
@@ -221,7 +82,10 @@ func (db *DB) ReportSnapshot(ctx context.Context, org, envName string, running [
 			// hash reset after a flag change): remember the hash only.
 			rep = model.SnapshotReport{Index: latest, Events: []model.Event{}}
 			_, err := tx.ExecContext(ctx, db.q(`UPDATE environments SET last_reported_at = ?, latest_hash = ? WHERE id = ?`), micro(at), hash, envID)
-			return err
+			if err != nil {
+				return fmt.Errorf("sqlstore: report snapshot of %s: %w", envName, err)
+			}
+			return nil
 		}
 		idx := latest + 1
 		byFP := map[string]model.RunningArtifact{}
@@ -280,23 +144,26 @@ func (db *DB) resolveRef(ctx context.Context, env model.Environment, ref model.S
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, model.Errorf(model.ENOTFOUND, "environment %s has no snapshot at %s: its first snapshot is later", env.Name, ref.At.UTC().Format("2006-01-02T15:04:05"))
 	}
-	return idx, err
+	if err != nil {
+		return idx, fmt.Errorf("sqlstore: resolve snapshot of %s: %w", env.Name, err)
+	}
+	return idx, nil
 }
 
 // FindSnapshot implements model.Store.
 func (db *DB) FindSnapshot(ctx context.Context, org, envName string, ref model.SnapshotRef) (model.Snapshot, error) {
 	env, orgID, err := db.findEnv(ctx, db.R, org, envName)
 	if err != nil {
-		return model.Snapshot{}, err
+		return model.Snapshot{}, fmt.Errorf("sqlstore: find snapshot of %s: %w", envName, err)
 	}
 	idx, err := db.resolveRef(ctx, env, ref)
 	if err != nil {
-		return model.Snapshot{}, err
+		return model.Snapshot{}, fmt.Errorf("sqlstore: find snapshot of %s: %w", envName, err)
 	}
 	s := model.Snapshot{Environment: env.Name, EnvType: env.Type, Index: idx, Artifacts: []model.SnapshotArtifact{}, Exited: []model.SnapshotArtifact{}}
 	// This snapshot's start and the next one's (its end), in one query.
 	if err := db.snapshotTimes(ctx, env.ID, idx, &s); err != nil {
-		return s, err
+		return s, fmt.Errorf("sqlstore: find snapshot of %s: %w", envName, err)
 	}
 	if s.CreatedAt.IsZero() {
 		return s, fmt.Errorf("snapshot %s#%d is missing", env.Name, idx)
@@ -308,7 +175,7 @@ func (db *DB) FindSnapshot(ctx context.Context, org, envName string, ref model.S
 	// the previous snapshot's set and the exits).
 	runs, err := db.queryRuns(ctx, db.R, `SELECT `+runCols+` FROM runs WHERE env_id = ? AND from_idx <= ? AND (to_idx = 0 OR to_idx >= ?)`, env.ID, idx, idx)
 	if err != nil {
-		return s, err
+		return s, fmt.Errorf("sqlstore: find snapshot of %s: %w", envName, err)
 	}
 	var prev []model.RunningArtifact
 	for _, r := range runs {
@@ -326,13 +193,13 @@ func (db *DB) FindSnapshot(ctx context.Context, org, envName string, ref model.S
 		s.Exited = exited
 	}
 	if err := db.joinArtifacts(ctx, orgID, s.Artifacts); err != nil {
-		return s, err
+		return s, fmt.Errorf("sqlstore: find snapshot of %s: %w", envName, err)
 	}
 	if err := db.joinArtifacts(ctx, orgID, s.Exited); err != nil {
-		return s, err
+		return s, fmt.Errorf("sqlstore: find snapshot of %s: %w", envName, err)
 	}
 	if err := db.joinDeployments(ctx, orgID, env.Name, s.Artifacts, s.Exited); err != nil {
-		return s, err
+		return s, fmt.Errorf("sqlstore: find snapshot of %s: %w", envName, err)
 	}
 	return s, nil
 }
@@ -350,7 +217,7 @@ func (db *DB) snapshotTimes(ctx context.Context, envID int64, idx int, s *model.
 		var i int
 		var at int64
 		if err := rows.Scan(&i, &at); err != nil {
-			return err
+			return fmt.Errorf("sqlstore: times of snapshot %d: %w", idx, err)
 		}
 		if i == idx {
 			s.CreatedAt = fromMicro(at)
@@ -403,12 +270,12 @@ func (db *DB) joinArtifacts(ctx context.Context, orgID int64, arts []model.Snaps
 			v := artInfo{known: true}
 			var fp string
 			if err := rows.Scan(&fp, &v.flow, &v.commit, &v.url, &v.state); err != nil {
-				return err
+				return fmt.Errorf("sqlstore: join artifacts: %w", err)
 			}
 			fresh[fp] = v // later rows (newer artifacts) win
 		}
 		if err := rows.Err(); err != nil {
-			return err
+			return fmt.Errorf("sqlstore: join artifacts: %w", err)
 		}
 		for fp, v := range fresh {
 			infos[fp] = v
@@ -431,7 +298,7 @@ func (db *DB) joinArtifacts(ctx context.Context, orgID int64, arts []model.Snaps
 func (db *DB) ListSnapshots(ctx context.Context, org, envName string, p model.Page) ([]model.SnapshotSummary, int, error) {
 	env, orgID, err := db.findEnv(ctx, db.R, org, envName)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, fmt.Errorf("sqlstore: list snapshots of %s: %w", envName, err)
 	}
 	p = p.Normalize()
 	// Newest first: the page covers indexes (hi-per+1 .. hi]; fetch one
@@ -452,7 +319,7 @@ func (db *DB) ListSnapshots(ctx context.Context, org, envName string, p model.Pa
 		var s model.SnapshotSummary
 		var at int64
 		if err := rows.Scan(&s.Index, &at, &s.Artifacts, &s.Instances); err != nil {
-			return nil, 0, err
+			return nil, 0, fmt.Errorf("sqlstore: list snapshots of %s: %w", envName, err)
 		}
 		s.From = fromMicro(at)
 		if s.Index <= hi {
@@ -464,11 +331,11 @@ func (db *DB) ListSnapshots(ctx context.Context, org, envName string, p model.Pa
 		next = s.From
 	}
 	if err := rows.Err(); err != nil {
-		return nil, 0, err
+		return nil, 0, fmt.Errorf("sqlstore: list snapshots of %s: %w", envName, err)
 	}
 	rows.Close() // before the next query: one pooled connection at a time
 	if err := db.snapshotCompliance(ctx, orgID, env.ID, max(lo, 1), hi, out); err != nil {
-		return nil, 0, err
+		return nil, 0, fmt.Errorf("sqlstore: list snapshots of %s: %w", envName, err)
 	}
 	return out, env.Snapshots, nil
 }
@@ -484,14 +351,14 @@ func (db *DB) snapshotCompliance(ctx context.Context, orgID, envID int64, lo, hi
 	}
 	runs, err := db.queryRuns(ctx, db.R, `SELECT `+runCols+` FROM runs WHERE env_id = ? AND from_idx <= ? AND (to_idx = 0 OR to_idx > ?)`, envID, hi, lo)
 	if err != nil {
-		return err
+		return fmt.Errorf("sqlstore: compliance of snapshots %d..%d: %w", lo, hi, err)
 	}
 	arts := make([]model.SnapshotArtifact, len(runs))
 	for i, r := range runs {
 		arts[i] = model.SnapshotArtifact{RunningArtifact: r.ra}
 	}
 	if err := db.joinArtifacts(ctx, orgID, arts); err != nil {
-		return err
+		return fmt.Errorf("sqlstore: compliance of snapshots %d..%d: %w", lo, hi, err)
 	}
 	bad := map[int]bool{}
 	for i, r := range runs {
@@ -511,85 +378,4 @@ func (db *DB) snapshotCompliance(ctx context.Context, orgID, envID int64, lo, hi
 		page[i].Compliant = !bad[page[i].Index]
 	}
 	return nil
-}
-
-// ListEvents implements model.Store.
-func (db *DB) ListEvents(ctx context.Context, org string, fl model.EventFilter) ([]model.Event, int, error) {
-	p := fl.Normalize()
-	orgID, err := db.orgID(ctx, db.R, org)
-	if err != nil {
-		return nil, 0, err
-	}
-	where := `ev.org_id = ?`
-	args := []any{orgID}
-	if fl.Environment != "" {
-		env, _, err := db.findEnv(ctx, db.R, org, fl.Environment)
-		if err != nil {
-			return nil, 0, err
-		}
-		where = `ev.env_id = ?`
-		args = []any{env.ID}
-	}
-	if fl.Fingerprint != "" {
-		where += ` AND ev.fingerprint = ?`
-		args = append(args, fl.Fingerprint)
-	}
-	if fl.Flow != "" {
-		f, _, err := db.findFlow(ctx, db.R, org, fl.Flow)
-		if err != nil {
-			return nil, 0, err
-		}
-		where += ` AND ev.fingerprint IN (SELECT fingerprint FROM artifacts WHERE flow_id = ?)`
-		args = append(args, f.ID)
-	}
-	if fl.Type != "" {
-		where += ` AND ev.type = ?`
-		args = append(args, fl.Type)
-	}
-	if !fl.Since.IsZero() {
-		where += ` AND ev.at >= ?`
-		args = append(args, micro(fl.Since))
-	}
-	var total int
-	if err := db.R.QueryRowContext(ctx, db.q(`SELECT count(*) FROM events ev WHERE `+where), args...).Scan(&total); err != nil {
-		return nil, 0, fmt.Errorf("count events: %w", err)
-	}
-	order := `ev.at, ev.idx, ev.fingerprint`
-	if fl.Reverse {
-		order = `ev.at DESC, ev.idx DESC, ev.fingerprint DESC`
-	}
-	// The flow of each event's fingerprint: known when filtering by flow
-	// (filled in below, so no name is ever spliced into the SQL), else
-	// the org's most recent artifact with it.
-	flowCol := `coalesce((SELECT f.name FROM artifacts a JOIN flows f ON f.id = a.flow_id WHERE a.org_id = ev.org_id AND a.fingerprint = ev.fingerprint ORDER BY a.created_at DESC LIMIT 1), '')`
-	if fl.Flow != "" {
-		flowCol = `''`
-	}
-	rows, err := db.R.QueryContext(ctx, db.q(`SELECT ev.id, e.name, ev.idx, ev.fingerprint, ev.name, ev.type, ev.was, ev.now, ev.at, `+flowCol+`
-		FROM events ev JOIN environments e ON e.id = ev.env_id WHERE `+where+` ORDER BY `+order+` LIMIT ? OFFSET ?`), append(args, p.PerPage, p.Offset())...)
-	if err != nil {
-		return nil, 0, fmt.Errorf("list events: %w", err)
-	}
-	defer rows.Close()
-	out := []model.Event{}
-	for rows.Next() {
-		var e model.Event
-		var at int64
-		if err := rows.Scan(&e.ID, &e.Environment, &e.SnapshotIndex, &e.Fingerprint, &e.ArtifactName, &e.Type, &e.Was, &e.Now, &at, &e.Flow); err != nil {
-			return nil, 0, err
-		}
-		e.At = fromMicro(at)
-		if fl.Flow != "" {
-			e.Flow = fl.Flow
-		}
-		out = append(out, e)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, 0, err
-	}
-	rows.Close() // before the next query: one pooled connection at a time
-	if err := db.joinEventDeployments(ctx, orgID, out); err != nil {
-		return nil, 0, err
-	}
-	return out, total, nil
 }

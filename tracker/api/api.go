@@ -85,9 +85,11 @@ func FromFlow(f model.Flow) Flow {
 // (PUT /api/v2/environments/{org}) and responses. IncludeScaling defaults
 // to true when absent from a request.
 type Environment struct {
-	Name           string            `json:"name"`
-	Type           string            `json:"type"`
-	Description    string            `json:"description"`
+	Name        string `json:"name"`
+	Type        string `json:"type"`
+	Description string `json:"description"`
+	// Visibility is public or private (the default when absent).
+	Visibility     string            `json:"visibility,omitempty"`
 	IncludeScaling *bool             `json:"include_scaling,omitempty"`
 	Tags           map[string]string `json:"tags"`
 	CreatedAt      float64           `json:"created_at,omitempty"`
@@ -102,7 +104,7 @@ type Environment struct {
 func FromEnvironment(e model.Environment) Environment {
 	inc := e.IncludeScaling
 	return Environment{
-		Name: e.Name, Type: e.Type, Description: e.Description, IncludeScaling: &inc,
+		Name: e.Name, Type: e.Type, Description: e.Description, Visibility: e.Visibility, IncludeScaling: &inc,
 		Tags: map[string]string{}, CreatedAt: Unix(e.CreatedAt),
 		LastReportedAt: Unix(e.LastReportedAt), LastModifiedAt: Unix(e.LastChangedAt),
 		Snapshots: e.Snapshots, State: "unknown",

@@ -25,7 +25,7 @@ func (s *srv) putEnvironment(c *gin.Context) {
 		include = *req.IncludeScaling
 	}
 	e, created, err := s.store.PutEnvironment(c.Request.Context(), org, model.Environment{
-		Name: req.Name, Type: req.Type, Description: req.Description, IncludeScaling: include, CreatedAt: s.opts.Now(),
+		Name: req.Name, Type: req.Type, Description: req.Description, Visibility: req.Visibility, IncludeScaling: include, CreatedAt: s.opts.Now(),
 	})
 	if err != nil {
 		s.fail(c, err)
@@ -36,9 +36,12 @@ func (s *srv) putEnvironment(c *gin.Context) {
 
 func (s *srv) listEnvironments(c *gin.Context) {
 	org := c.Param("org")
-	if err := s.authorize(c, org); err != nil {
-		s.fail(c, err)
-		return
+	member := token(c) != ""
+	if member {
+		if err := s.authorize(c, org); err != nil {
+			s.fail(c, err)
+			return
+		}
 	}
 	envs, err := s.store.ListEnvironments(c.Request.Context(), org)
 	if err != nil {
@@ -47,14 +50,17 @@ func (s *srv) listEnvironments(c *gin.Context) {
 	}
 	out := []api.Environment{}
 	for _, e := range envs {
-		out = append(out, api.FromEnvironment(e))
+		// Anonymous callers see only public environments.
+		if member || e.Visibility == model.VisibilityPublic {
+			out = append(out, api.FromEnvironment(e))
+		}
 	}
 	writeJSON(c, http.StatusOK, out)
 }
 
 func (s *srv) getEnvironment(c *gin.Context) {
 	org := c.Param("org")
-	if err := s.authorize(c, org); err != nil {
+	if _, err := s.authorizeEnv(c, org, c.Param("env")); err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -68,7 +74,8 @@ func (s *srv) getEnvironment(c *gin.Context) {
 
 func (s *srv) listEvents(c *gin.Context) {
 	org := c.Param("org")
-	if err := s.authorize(c, org); err != nil {
+	v, err := s.authorizeEnv(c, org, c.Param("env"))
+	if err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -85,7 +92,7 @@ func (s *srv) listEvents(c *gin.Context) {
 		return
 	}
 	out := []api.Event{}
-	for _, e := range evs {
+	for _, e := range v.events(evs) {
 		out = append(out, api.FromEvent(e))
 	}
 	setTotal(c, total)
@@ -159,7 +166,7 @@ func (s *srv) reportSnapshot(c *gin.Context) {
 
 func (s *srv) listSnapshots(c *gin.Context) {
 	org := c.Param("org")
-	if err := s.authorize(c, org); err != nil {
+	if _, err := s.authorizeEnv(c, org, c.Param("env")); err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -184,7 +191,8 @@ func (s *srv) listSnapshots(c *gin.Context) {
 
 func (s *srv) getSnapshot(c *gin.Context) {
 	org, env := c.Param("org"), c.Param("env")
-	if err := s.authorize(c, org); err != nil {
+	v, err := s.authorizeEnv(c, org, env)
+	if err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -199,15 +207,11 @@ func (s *srv) getSnapshot(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	writeJSON(c, http.StatusOK, api.FromSnapshot(snap))
+	writeJSON(c, http.StatusOK, api.FromSnapshot(v.snapshot(snap)))
 }
 
 func (s *srv) diffSnapshots(c *gin.Context) {
 	org := c.Param("org")
-	if err := s.authorize(c, org); err != nil {
-		s.fail(c, err)
-		return
-	}
 	var exprs [2]model.SnapshotExpr
 	for i, q := range []string{"snappish1", "snappish2"} {
 		v := c.Query(q)
@@ -222,10 +226,15 @@ func (s *srv) diffSnapshots(c *gin.Context) {
 		}
 		exprs[i] = e
 	}
+	v, err := s.authorizeEnv(c, org, exprs[0].Environment, exprs[1].Environment)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
 	d, err := model.DiffSnapshots(c.Request.Context(), s.store, org, exprs[0], exprs[1])
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	writeJSON(c, http.StatusOK, api.FromDiff(d))
+	writeJSON(c, http.StatusOK, api.FromDiff(v.diff(d)))
 }

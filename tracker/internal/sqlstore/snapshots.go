@@ -251,13 +251,12 @@ func (db *DB) joinArtifacts(ctx context.Context, orgID int64, arts []model.Snaps
 		missing = append(missing, a.Fingerprint)
 	}
 	if len(missing) > 0 {
-		args := make([]any, 0, len(missing)+1)
-		args = append(args, orgID)
-		for _, fp := range missing {
-			args = append(args, fp)
+		inFPs, fpArg, err := db.in("a.fingerprint", "", missing)
+		if err != nil {
+			return err
 		}
 		rows, err := db.R.QueryContext(ctx, db.q(`SELECT a.fingerprint, f.name, a.git_commit, a.commit_url, a.state FROM artifacts a JOIN flows f ON f.id = a.flow_id
-			WHERE a.org_id = ? AND a.fingerprint IN (`+marks(len(missing))+`) ORDER BY a.created_at, a.id`), args...)
+			WHERE a.org_id = ? AND `+inFPs+` ORDER BY a.created_at, a.id`), orgID, fpArg)
 		if err != nil {
 			return fmt.Errorf("join artifacts: %w", err)
 		}

@@ -145,3 +145,69 @@ func TestLargeSnapshots(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkLargeSnapshot measures report, get and diff of a 50,000-artifact
+// snapshot through HTTP on SQLite and PostgreSQL. Each report alternates
+// between two sets that differ by one artifact, so each makes a snapshot.
+//
+//	go test ./tracker/server -run '^$' -bench LargeSnapshot -benchtime 3x
+func BenchmarkLargeSnapshot(b *testing.B) {
+	dbs := []struct {
+		name string
+		dsn  func(b *testing.B) string
+	}{
+		{"sqlite", func(b *testing.B) string { return filepath.Join(b.TempDir(), "tracker.db") }},
+		{"postgres", func(b *testing.B) string { return testenv.PostgresURL(b) }},
+	}
+	bodies := [][]byte{reportBody(b, largeReport), reportBody(b, largeReport+1)}
+	for _, db := range dbs {
+		b.Run(db.name, func(b *testing.B) {
+			ctx := context.Background()
+			store, err := storage.Open(ctx, db.dsn(b))
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Cleanup(func() { store.Close() })
+			tok, err := store.CreateOrg(ctx, "acme")
+			if err != nil {
+				b.Fatal(err)
+			}
+			quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+			srv := httptest.NewServer(server.New(store, server.Options{Logger: quiet}))
+			b.Cleanup(srv.Close)
+			do := func(b *testing.B, method, path string, body []byte) {
+				req, _ := http.NewRequest(method, srv.URL+path, bytes.NewReader(body))
+				req.Header.Set("Authorization", "Bearer "+tok)
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					b.Fatal(err)
+				}
+				n, _ := io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode >= 300 {
+					b.Fatalf("%s %s = %d", method, path, resp.StatusCode)
+				}
+				b.SetBytes(n + int64(len(body)))
+			}
+			do(b, "PUT", "/api/v2/environments/acme", []byte(`{"name":"big","type":"docker"}`))
+			for _, body := range bodies {
+				do(b, "PUT", "/api/v2/environments/acme/big/report/docker", body)
+			}
+			b.Run("report", func(b *testing.B) {
+				for i := range b.N {
+					do(b, "PUT", "/api/v2/environments/acme/big/report/docker", bodies[i%2])
+				}
+			})
+			b.Run("get", func(b *testing.B) {
+				for range b.N {
+					do(b, "GET", "/api/v2/snapshots/acme/big/1", nil)
+				}
+			})
+			b.Run("diff", func(b *testing.B) {
+				for range b.N {
+					do(b, "GET", "/api/v2/env-diff/acme?snappish1=big%231&snappish2=big%232", nil)
+				}
+			})
+		})
+	}
+}

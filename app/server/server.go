@@ -21,6 +21,7 @@ import (
 	mthttp "github.com/minitwit-cd/kit/app/http"
 	"github.com/minitwit-cd/kit/app/minitwit"
 	"github.com/minitwit-cd/kit/app/storage"
+	"github.com/minitwit-cd/kit/internal/dsn"
 )
 
 // Config configures a Server. Only DB is required.
@@ -132,7 +133,7 @@ func (s *Server) Start() error {
 		s.apiLn, s.apiAddr = aln, clientURL(aln.Addr())
 	}
 	go s.serve(s.web, s.webLn)
-	s.log.Info("listening on "+s.webAddr, "db", storage.Redact(s.cfg.DB))
+	s.log.Info("listening on "+s.webAddr, "db", dsn.Redact(s.cfg.DB))
 	if s.api != nil {
 		go s.serve(s.api, s.apiLn)
 		s.log.Info("simulator API listening on " + s.apiAddr)

@@ -15,32 +15,6 @@ import (
 	"github.com/minitwit-cd/kit/internal/testenv"
 )
 
-func TestParse(t *testing.T) {
-	for _, tc := range []struct{ dsn, kind, target string }{
-		{"minitwit.db", storage.KindSQLite, "minitwit.db"},
-		{"/data/minitwit.db", storage.KindSQLite, "/data/minitwit.db"},
-		{"sqlite:minitwit.db", storage.KindSQLite, "minitwit.db"},
-		{"sqlite:///data/x.db", storage.KindSQLite, "/data/x.db"},
-		{"sqlite://rel/x.db", storage.KindSQLite, "rel/x.db"},
-		{"file:/data/x.db?cache=shared", storage.KindSQLite, "/data/x.db"},
-		{"file://localhost/data/x.db", storage.KindSQLite, "/data/x.db"},
-		{"postgres://u:p@db:5432/minitwit", storage.KindPostgres, "postgres://u:p@db:5432/minitwit"},
-		{"PostgreSQL://db/minitwit?sslmode=disable", storage.KindPostgres, "PostgreSQL://db/minitwit?sslmode=disable"},
-	} {
-		t.Run(tc.dsn, func(t *testing.T) {
-			kind, target, err := storage.Parse(tc.dsn)
-			if err != nil || kind != tc.kind || target != tc.target {
-				t.Fatalf("Parse = %q, %q, %v; want %q, %q", kind, target, err, tc.kind, tc.target)
-			}
-		})
-	}
-	for _, bad := range []string{"", "  ", "sqlite:", "sqlite://", "file:"} {
-		if _, _, err := storage.Parse(bad); err == nil {
-			t.Errorf("Parse(%q) succeeded", bad)
-		}
-	}
-}
-
 func TestOpenSQLite(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "x.db")
 	for _, dsn := range []string{path, "sqlite:" + path, "file:" + path} {
@@ -205,20 +179,6 @@ func TestSeedBadSpec(t *testing.T) {
 	// Every possible edge is fine.
 	if err := storage.Seed(context.Background(), s, storage.SeedSpec{Users: 3, Follows: 6}, nil); err != nil {
 		t.Fatal(err)
-	}
-}
-
-func TestRedact(t *testing.T) {
-	for in, want := range map[string]string{
-		"postgres://u:secret@h/db":       "postgres://u:xxxxx@h/db",
-		"postgres://u:se@cret@h:bad/db":  "postgres://u:xxxxx@h:bad/db",
-		"postgres://u@h/db":              "postgres://u@h/db",
-		"/data/minitwit.db":              "/data/minitwit.db",
-		"postgresql://u:p%zz@h:x/db?a=b": "postgresql://u:xxxxx@h:x/db?a=b",
-	} {
-		if got := storage.Redact(in); got != want {
-			t.Errorf("Redact(%q) = %q, want %q", in, got, want)
-		}
 	}
 }
 

@@ -21,6 +21,7 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
 
+	"github.com/minitwit-cd/kit/internal/dsn"
 	"github.com/minitwit-cd/kit/internal/repo"
 )
 
@@ -59,7 +60,7 @@ func PostgresURL(t testing.TB) string {
 	if err == nil {
 		err = admin.PingContext(ctx)
 	}
-	Require(t, "PostgreSQL at "+redact(base), err)
+	Require(t, "PostgreSQL at "+dsn.Redact(base), err)
 	defer admin.Close()
 
 	name := "test_" + randomHex(8)
@@ -148,14 +149,6 @@ func randomHex(n int) string {
 		panic(err)
 	}
 	return hex.EncodeToString(b)
-}
-
-func redact(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "(unparseable URL)"
-	}
-	return u.Redacted()
 }
 
 // RepoRoot returns the module root above the test's directory.

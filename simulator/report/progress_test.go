@@ -5,17 +5,14 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/minitwit-cd/kit/internal/testenv"
 )
 
-// fakeClock is a settable clock for Progress.
-type fakeClock struct{ now time.Time }
-
-func (c *fakeClock) Now() time.Time { return c.now }
-
-func newTestProgress(w *bytes.Buffer, total int64, tty bool, c *fakeClock) *Progress {
+func newTestProgress(w *bytes.Buffer, total int64, tty bool, c *testenv.Clock) *Progress {
 	p := NewProgress(w, total, tty)
 	p.now = c.Now
-	p.started = c.now
+	p.started = c.Now()
 	return p
 }
 
@@ -25,11 +22,11 @@ func progressSummary(done, errs, cons int64, p99 time.Duration) Summary {
 
 func TestProgressPlain(t *testing.T) {
 	var b bytes.Buffer
-	c := &fakeClock{now: t0}
+	c := testenv.NewClock(t0)
 	p := newTestProgress(&b, 1000, false, c)
 	// One update per second for 12 seconds: lines at 1s, 6s and 11s only.
 	for i := int64(1); i <= 12; i++ {
-		c.now = t0.Add(time.Duration(i) * time.Second)
+		c.Set(t0.Add(time.Duration(i) * time.Second))
 		p.Update(progressSummary(i*80, i/4, 0, 12*time.Millisecond))
 	}
 	p.Finish()
@@ -49,15 +46,15 @@ func TestProgressPlain(t *testing.T) {
 
 func TestProgressTTY(t *testing.T) {
 	var b bytes.Buffer
-	c := &fakeClock{now: t0}
+	c := testenv.NewClock(t0)
 	p := newTestProgress(&b, 200, true, c)
-	c.now = t0.Add(time.Second)
+	c.Set(t0.Add(time.Second))
 	p.Update(progressSummary(50, 2, 3, 250*time.Millisecond))
-	c.now = c.now.Add(10 * time.Millisecond) // within the redraw interval: skipped
+	c.Advance(10 * time.Millisecond) // within the redraw interval: skipped
 	p.Update(progressSummary(51, 2, 3, 250*time.Millisecond))
-	c.now = c.now.Add(time.Second)
+	c.Advance(time.Second)
 	p.Update(progressSummary(150, 2, 3, 250*time.Millisecond))
-	c.now = c.now.Add(10 * time.Millisecond) // skipped, then shown by Finish
+	c.Advance(10 * time.Millisecond) // skipped, then shown by Finish
 	p.Update(progressSummary(200, 2, 3, 250*time.Millisecond))
 	p.Finish()
 	got := b.String()
@@ -75,9 +72,9 @@ func TestProgressTTY(t *testing.T) {
 
 func TestProgressUnknownTotal(t *testing.T) {
 	var b bytes.Buffer
-	c := &fakeClock{now: t0}
+	c := testenv.NewClock(t0)
 	p := newTestProgress(&b, 0, false, c)
-	c.now = t0.Add(2 * time.Second)
+	c.Set(t0.Add(2 * time.Second))
 	p.Update(progressSummary(10, 0, 0, time.Millisecond))
 	p.Finish()
 	// Finish does not repeat a line already shown.
@@ -88,10 +85,10 @@ func TestProgressUnknownTotal(t *testing.T) {
 
 func TestProgressTTYNeverWraps(t *testing.T) {
 	var b bytes.Buffer
-	c := &fakeClock{now: t0}
+	c := testenv.NewClock(t0)
 	p := newTestProgress(&b, 1_000_000, true, c)
 	p.width = 60
-	c.now = t0.Add(time.Second)
+	c.Set(t0.Add(time.Second))
 	p.Update(progressSummary(123_456, 12_345, 67_890, 1234*time.Millisecond))
 	line := strings.TrimPrefix(b.String(), "\r")
 	if len(line) != 59 || !strings.HasPrefix(line, "[#...") {

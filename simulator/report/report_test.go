@@ -3,13 +3,11 @@ package report
 import (
 	"bytes"
 	"flag"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
-)
 
-var update = flag.Bool("update", false, "rewrite the golden files under testdata")
+	"github.com/minitwit-cd/kit/internal/testenv"
+)
 
 // t0 is a fixed start so that reports are byte-for-byte reproducible.
 var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
@@ -63,24 +61,6 @@ func fixtureRecorder(t testing.TB) *Recorder {
 	return r
 }
 
-// golden compares got with testdata/name, rewriting it under -update.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read golden file (run with -update to create it): %v", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file; got:\n%s", name, got)
-	}
-}
-
 func TestWriteTable(t *testing.T) {
 	var b bytes.Buffer
 	if err := fixtureRecorder(t).WriteTable(&b); err != nil {
@@ -98,3 +78,9 @@ func TestWriteJSON(t *testing.T) {
 }
 
 var htmlOut = flag.String("html-out", "", "also write TestWriteHTML's report to this file, to look at it")
+
+// golden compares got with testdata/name (testenv.Golden).
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	testenv.Golden(t, name, got)
+}

@@ -10,33 +10,18 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/minitwit-cd/kit/internal/testenv"
 	"github.com/minitwit-cd/kit/tracker/internal/storetest"
 	"github.com/minitwit-cd/kit/tracker/model"
 	"github.com/minitwit-cd/kit/tracker/server"
 	"github.com/minitwit-cd/kit/tracker/sqlite"
 )
 
-// clock is a settable clock for the server under test.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+// clock is the fake time of the test (testenv.Clock).
+type clock = testenv.Clock
 
 // env is one server under test over a real SQLite file.
 type env struct {
@@ -58,7 +43,7 @@ func newEnv(t *testing.T, opts ...func(*server.Options)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clk := &clock{t: storetest.T0}
+	clk := testenv.NewClock(storetest.T0)
 	o := server.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: clk.Now}
 	for _, f := range opts {
 		f(&o)

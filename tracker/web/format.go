@@ -5,6 +5,8 @@ import (
 	"html/template"
 	"math"
 	"time"
+
+	"github.com/minitwit-cd/kit/internal/timefmt"
 )
 
 // timeLayout is the spec's time format (the CLI's), shown in UTC because a
@@ -20,46 +22,12 @@ func (h *handler) funcs() template.FuncMap {
 			}
 			return t.UTC().Format(timeLayout)
 		},
-		"ago":   func(t time.Time) string { return ago(h.now(), t) },
+		"ago":   func(t time.Time) string { return timefmt.Ago(h.now(), t) },
 		"short": shortFingerprint,
 		"section": func(class, title string, entries []diffEntry, scaling bool) diffSection {
 			return diffSection{Class: class, Title: title, Entries: entries, Scaling: scaling}
 		},
 	}
-}
-
-// ago says how long before now t was, in the largest whole unit, as the
-// CLI does ("15 days ago").
-func ago(now, t time.Time) string {
-	if t.IsZero() {
-		return "unknown"
-	}
-	d := now.Sub(t)
-	suffix := " ago"
-	if d < 0 {
-		d, suffix = -d, " from now"
-	}
-	unit := func(n int64, name string) string {
-		if n == 1 {
-			return fmt.Sprintf("1 %s%s", name, suffix)
-		}
-		return fmt.Sprintf("%d %ss%s", n, name, suffix)
-	}
-	switch {
-	case d < 10*time.Second:
-		return "just now"
-	case d < time.Minute:
-		return unit(int64(d/time.Second), "second")
-	case d < time.Hour:
-		return unit(int64(d/time.Minute), "minute")
-	case d < 24*time.Hour:
-		return unit(int64(d/time.Hour), "hour")
-	case d < 60*24*time.Hour:
-		return unit(int64(d/(24*time.Hour)), "day")
-	case d < 730*24*time.Hour:
-		return unit(int64(d/(30*24*time.Hour)), "month")
-	}
-	return unit(int64(d/(365*24*time.Hour)), "year")
 }
 
 // shortFingerprint is the first 12 hex digits: enough to tell artifacts

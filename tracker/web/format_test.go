@@ -9,34 +9,6 @@ import (
 	"github.com/minitwit-cd/kit/tracker/web/chart"
 )
 
-func TestAgo(t *testing.T) {
-	now := time.Date(2026, 11, 2, 12, 0, 0, 0, time.UTC)
-	tests := []struct {
-		d    time.Duration
-		want string
-	}{
-		{0, "just now"},
-		{30 * time.Second, "30 seconds ago"},
-		{time.Minute, "1 minute ago"},
-		{59 * time.Minute, "59 minutes ago"},
-		{3 * time.Hour, "3 hours ago"},
-		{15 * 24 * time.Hour, "15 days ago"},
-		{90 * 24 * time.Hour, "3 months ago"},
-		{800 * 24 * time.Hour, "2 years ago"},
-		{-2 * time.Hour, "2 hours from now"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.want, func(t *testing.T) {
-			if got := ago(now, now.Add(-tc.d)); got != tc.want {
-				t.Fatalf("ago(-%v) = %q, want %q", tc.d, got, tc.want)
-			}
-		})
-	}
-	if got := ago(now, time.Time{}); got != "unknown" {
-		t.Errorf("ago(zero) = %q, want unknown", got)
-	}
-}
-
 func TestMetricFormats(t *testing.T) {
 	tests := []struct{ got, want string }{
 		{humanDuration(0), "0m"},

@@ -78,8 +78,8 @@ func TestFlowPage(t *testing.T) {
 	}
 	wantDeps := []string{
 		"#4 cyberdojo/runner:16d9990 16d9990 aws-prod succeeded 6 hours ago",
-		"#3 cyberdojo/runner:16d9990 16d9990 aws-beta succeeded 6 hours ago",
-		"#2 cyberdojo/runner:bbbbbbb bbbbbbb aws-prod failed 6 hours ago",
+		"#3 cyberdojo/runner:16d9990 16d9990 aws-beta succeeded 7 hours ago",
+		"#2 cyberdojo/runner:bbbbbbb bbbbbbb aws-prod failed 7 hours ago",
 		"#1 cyberdojo/runner:aaaaaaa aaaaaaa aws-prod succeeded 9 days ago",
 	}
 	if strings.Join(deps, "\n") != strings.Join(wantDeps, "\n") {

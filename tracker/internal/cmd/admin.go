@@ -2,8 +2,8 @@ package cmd
 
 import (
 	"fmt"
-	"net/url"
 
+	"github.com/minitwit-cd/kit/internal/dsn"
 	"github.com/minitwit-cd/kit/tracker/model"
 	"github.com/minitwit-cd/kit/tracker/storage"
 	"github.com/spf13/cobra"
@@ -52,20 +52,11 @@ stdout. The token is shown only this once: the database keeps its hash.`,
 			if err != nil {
 				return fmt.Errorf("create org %s: %s", opts.Name, model.ErrorMessage(err))
 			}
-			fmt.Fprintf(f.IO.ErrOut, "Created org %s in %s. Its API token is shown once; keep it secret:\n", opts.Name, redactDSN(opts.DB))
+			fmt.Fprintf(f.IO.ErrOut, "Created org %s in %s. Its API token is shown once; keep it secret:\n", opts.Name, dsn.Redact(opts.DB))
 			fmt.Fprintln(f.IO.Out, token)
 			return nil
 		},
 	}
 	cmd.Flags().StringVar(&opts.DB, "db", db, "SQLite file or postgres:// URL (env TRACKER_DB)")
 	return cmd
-}
-
-// redactDSN hides a password in a postgres URL before it is printed.
-func redactDSN(dsn string) string {
-	u, err := url.Parse(dsn)
-	if err != nil || u.Scheme == "" || u.User == nil {
-		return dsn
-	}
-	return u.Redacted()
 }

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/minitwit-cd/kit/internal/timefmt"
 )
 
 // TimeLayout is how the CLI prints a time: Kosli's
@@ -21,38 +23,9 @@ func formatTime(t, now time.Time, loc *time.Location, withAgo bool) string {
 	}
 	s := t.In(loc).Format(TimeLayout)
 	if withAgo {
-		s += " \u2022 " + ago(t, now)
+		s += " \u2022 " + timefmt.Ago(now, t)
 	}
 	return s
-}
-
-// ago says how long before now t was, in the largest unit that fits,
-// rounded the way people say it ("15 days ago", "about an hour ago").
-func ago(t, now time.Time) string {
-	d := now.Sub(t)
-	if d < 0 {
-		return "in the future"
-	}
-	const day = 24 * time.Hour
-	unit := func(n int64, one, many string) string {
-		if n <= 1 {
-			return one + " ago"
-		}
-		return fmt.Sprintf("%d %s ago", n, many)
-	}
-	switch {
-	case d < 45*time.Second:
-		return unit(int64(d/time.Second), "one second", "seconds")
-	case d < 45*time.Minute:
-		return unit(int64((d+30*time.Second)/time.Minute), "one minute", "minutes")
-	case d < 22*time.Hour:
-		return unit(int64((d+30*time.Minute)/time.Hour), "about an hour", "hours")
-	case d < 30*day:
-		return unit(int64((d+12*time.Hour)/day), "one day", "days")
-	case d < 365*day:
-		return unit(int64((d+15*day)/(30*day)), "one month", "months")
-	}
-	return unit(int64((d+182*day)/(365*day)), "one year", "years")
 }
 
 // table writes tab-separated rows aligned with two spaces between columns,

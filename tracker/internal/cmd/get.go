@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/minitwit-cd/kit/internal/timefmt"
 	"github.com/minitwit-cd/kit/tracker/api"
 	"github.com/minitwit-cd/kit/tracker/model"
 	"github.com/spf13/cobra"
@@ -319,7 +320,7 @@ func printSnapshot(out io.Writer, s api.Snapshot, now time.Time) error {
 			byFlow[flow] = append(byFlow[flow], commit)
 		}
 		rows = append(rows,
-			fmt.Sprintf("%s\tName: %s\t%s\t%s\t%d", commit, a.Name, flow, ago(time.Unix(oldest, 0), now), len(a.CreationTimestamp)),
+			fmt.Sprintf("%s\tName: %s\t%s\t%s\t%d", commit, a.Name, flow, timefmt.Ago(now, time.Unix(oldest, 0)), len(a.CreationTimestamp)),
 			fmt.Sprintf("\tFingerprint: %s\t\t\t", a.Fingerprint),
 			"\t\t\t\t")
 	}

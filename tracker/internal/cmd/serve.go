@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/minitwit-cd/kit/internal/dsn"
 	"github.com/minitwit-cd/kit/tracker/server"
 	"github.com/minitwit-cd/kit/tracker/storage"
 	"github.com/minitwit-cd/kit/tracker/web"
@@ -107,7 +108,7 @@ func runServe(ctx context.Context, o *ServeOptions) error {
 		if x.metrics {
 			logger.Info("metrics on " + listenURL(l.Addr()) + "/metrics")
 		} else {
-			logger.Info("listening on "+listenURL(l.Addr()), "db", redactDSN(o.DB))
+			logger.Info("listening on "+listenURL(l.Addr()), "db", dsn.Redact(o.DB))
 		}
 	}
 

@@ -6,12 +6,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 	_ "time/tzdata" // the golden files are in Europe/Berlin time everywhere
@@ -20,33 +18,6 @@ import (
 	"github.com/minitwit-cd/kit/tracker/api"
 	"github.com/minitwit-cd/kit/tracker/internal/cmd"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata")
-
-// clock is the fake time shared by the server and the CLI.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
-}
-
-func (c *clock) Advance(d time.Duration) time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-	return c.t
-}
 
 // tracker is a running server and the CLI pointed at it.
 type tracker struct {
@@ -61,6 +32,9 @@ type tracker struct {
 }
 
 var listeningRE = regexp.MustCompile(`listening on (http://[0-9.]+:[0-9]+)`)
+
+// clock is the fake time shared by the server and the CLI (testenv.Clock).
+type clock = testenv.Clock
 
 // start runs `tracker serve` in-process on 127.0.0.1:0 with a fresh
 // SQLite file, waits for its "listening on" line and stops it (checking
@@ -207,27 +181,14 @@ func (tr *tracker) report(env string, rs ...running) string {
 	return tr.must("snapshot", "json", env, "--file", file)
 }
 
-// golden compares got with testdata/NAME.golden, or rewrites it.
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read golden file (go test -update creates it): %v", err)
-	}
-	if got != string(want) {
-		t.Errorf("output differs from %s (go test -update rewrites it)\n--- got\n%s--- want\n%s", path, got, want)
-	}
-}
-
 // fp is a story fingerprint: the SHA-256 of a seed, like an image digest.
 func fp(seed string) string {
 	sum := sha256.Sum256([]byte(seed))
 	return hex.EncodeToString(sum[:])
+}
+
+// golden compares got with testdata/NAME.golden (testenv.Golden).
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	testenv.Golden(t, name+".golden", []byte(got))
 }

@@ -17,7 +17,7 @@ import (
 // fresh starts a server with one org, a flow and an environment.
 func fresh(t *testing.T, envType string) *tracker {
 	t.Helper()
-	c := &clock{}
+	c := &testenv.Clock{}
 	c.Set(time.Date(2026, 11, 2, 12, 0, 0, 0, time.UTC))
 	tr := start(t, c)
 	tr.createOrg("course")

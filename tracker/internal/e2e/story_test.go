@@ -35,7 +35,7 @@ var (
 // the time the queries are made at.
 func story(t *testing.T, dsn string) *tracker {
 	t.Helper()
-	c := &clock{}
+	c := &testenv.Clock{}
 	c.Set(t0.Add(-10 * 24 * time.Hour))
 	tr := startDB(t, c, dsn)
 	tr.createOrg("cyber-dojo")
@@ -270,7 +270,7 @@ func TestStoryPostgres(t *testing.T) {
 		"log-aws-prod":             {"log", "environment", "aws-prod", "--reverse", "--page-limit", "6"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			if *update {
+			if testenv.Updating() {
 				t.Skip("goldens are written by the SQLite story")
 			}
 			golden(t, name, tr.must(args...))

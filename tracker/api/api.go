@@ -83,31 +83,58 @@ func FromFlow(f model.Flow) Flow {
 
 // Environment is an environment in create requests
 // (PUT /api/v2/environments/{org}) and responses. IncludeScaling defaults
-// to true when absent from a request.
+// to true when absent from a request. In responses, state is true or false
+// (the latest snapshot's compliance) or null before the first snapshot,
+// and the two times are null until set: Kosli's CLI asserts those types.
 type Environment struct {
 	Name        string `json:"name"`
 	Type        string `json:"type"`
 	Description string `json:"description"`
 	// Visibility is public or private (the default when absent).
-	Visibility     string            `json:"visibility,omitempty"`
-	IncludeScaling *bool             `json:"include_scaling,omitempty"`
-	Tags           map[string]string `json:"tags"`
-	CreatedAt      float64           `json:"created_at,omitempty"`
-	LastReportedAt float64           `json:"last_reported_at"`
-	LastModifiedAt float64           `json:"last_modified_at"`
+	Visibility     string `json:"visibility,omitempty"`
+	IncludeScaling *bool  `json:"include_scaling,omitempty"`
+	// IncludedEnvironments are the physical environments a logical one
+	// is made of.
+	IncludedEnvironments []string `json:"included_environments,omitempty"`
+	// RequireProvenance is accepted from Kosli's CLI and not used.
+	RequireProvenance *bool             `json:"require_provenance,omitempty"`
+	Tags              map[string]string `json:"tags"`
+	Policies          []string          `json:"policies"`
+	CreatedAt         float64           `json:"created_at,omitempty"`
+	LastReportedAt    *float64          `json:"last_reported_at"`
+	LastModifiedAt    *float64          `json:"last_modified_at"`
 	// Snapshots is how many snapshots exist (the latest's index).
-	Snapshots int    `json:"snapshots"`
-	State     string `json:"state"`
+	Snapshots int   `json:"snapshots"`
+	State     *bool `json:"state"`
 }
 
-// FromEnvironment converts a domain environment.
-func FromEnvironment(e model.Environment) Environment {
+// UnixOrNull is Unix(t), or nil (JSON null) for the zero time.
+func UnixOrNull(t time.Time) *float64 {
+	if t.IsZero() {
+		return nil
+	}
+	v := Unix(t)
+	return &v
+}
+
+// TimeOrZero converts a nullable wire time back; nil is the zero time.
+func TimeOrZero(f *float64) time.Time {
+	if f == nil {
+		return time.Time{}
+	}
+	return Time(*f)
+}
+
+// FromEnvironment converts a domain environment; compliant is the latest
+// snapshot's compliance, nil when it has none.
+func FromEnvironment(e model.Environment, compliant *bool) Environment {
 	inc := e.IncludeScaling
 	return Environment{
 		Name: e.Name, Type: e.Type, Description: e.Description, Visibility: e.Visibility, IncludeScaling: &inc,
-		Tags: map[string]string{}, CreatedAt: Unix(e.CreatedAt),
-		LastReportedAt: Unix(e.LastReportedAt), LastModifiedAt: Unix(e.LastChangedAt),
-		Snapshots: e.Snapshots, State: "unknown",
+		IncludedEnvironments: e.Included,
+		Tags:                 map[string]string{}, Policies: []string{}, CreatedAt: Unix(e.CreatedAt),
+		LastReportedAt: UnixOrNull(e.LastReportedAt), LastModifiedAt: UnixOrNull(e.LastChangedAt),
+		Snapshots: e.Snapshots, State: compliant,
 	}
 }
 
@@ -510,4 +537,28 @@ func FromDORA(m model.DORAMetrics) DORAMetrics {
 		DeploymentsPerDay: m.DeploymentsPerDay, LeadTimeSeconds: m.LeadTime.Seconds(), LeadTimeSamples: m.LeadTimes,
 		ChangeFailureRate: m.ChangeFailureRate, FailedDeployments: m.Failures, TimeToRecoverySeconds: m.TimeToRecovery.Seconds(),
 		Recoveries: m.Recoveries}
+}
+
+// EnvironmentPage is list environments with page or per_page: Kosli's
+// envelope (integers, which its CLI decodes as int64).
+type EnvironmentPage struct {
+	Page         int           `json:"page"`
+	PerPage      int           `json:"per_page"`
+	TotalPages   int           `json:"total_pages"`
+	TotalCount   int           `json:"total_count"`
+	Environments []Environment `json:"environments"`
+}
+
+// Pagination is the pagination object of Kosli's paged lists (flows,
+// trails).
+type Pagination struct {
+	Page      int `json:"page"`
+	PageCount int `json:"page_count"`
+	Total     int `json:"total"`
+}
+
+// FlowPage is list flows with page or per_page.
+type FlowPage struct {
+	Data       []Flow     `json:"data"`
+	Pagination Pagination `json:"pagination"`
 }

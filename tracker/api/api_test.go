@@ -23,9 +23,12 @@ func TestTimeRoundTrip(t *testing.T) {
 // TestNeverNull marshals converted zero values: no field may be null,
 // because Kosli's CLI reads arrays and objects without checking.
 func TestNeverNull(t *testing.T) {
+	// An environment's state and times are null until set (Kosli's CLI
+	// reads them so); once set, nothing of it is null.
+	now, yes := time.Now(), true
 	values := map[string]any{
 		"flow":        api.FromFlow(model.Flow{}),
-		"environment": api.FromEnvironment(model.Environment{}),
+		"environment": api.FromEnvironment(model.Environment{LastReportedAt: now, LastChangedAt: now}, &yes),
 		"artifact":    api.FromArtifact(model.Artifact{}, ""),
 		"view":        api.FromArtifactView(model.ArtifactView{}, ""),
 		"snapshot":    api.FromSnapshot(model.Snapshot{Artifacts: []model.SnapshotArtifact{{}}, Exited: []model.SnapshotArtifact{{}}}),

@@ -109,8 +109,8 @@ func (c *Client) GetEnvironment(ctx context.Context, env string) (api.Environmen
 	return out, c.get(ctx, c.v2(nil, "environments", c.org, env), &out)
 }
 
-// Events returns a page of an environment's derived events, oldest first
-// (newest first when reverse).
+// Events returns a page of an environment's derived events, newest first
+// (oldest first when reverse), as Kosli's log environment lists them.
 func (c *Client) Events(ctx context.Context, env string, page, perPage int, reverse bool) ([]api.Event, error) {
 	q := pageQuery(page, perPage)
 	if reverse {

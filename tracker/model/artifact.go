@@ -22,7 +22,11 @@ type Artifact struct {
 	// the start of DORA's lead time; zero when unknown.
 	CommitTime time.Time
 	Trail      string
-	CreatedAt  time.Time
+	// TemplateName is the artifact's name in its flow's template (Kosli's
+	// template_reference_name): what an attestation's target_artifacts
+	// names to bind to it.
+	TemplateName string
+	CreatedAt    time.Time
 	// State is the artifact's compliance state (COMPLIANT, NON-COMPLIANT
 	// or INCOMPLETE) as the store keeps it: recomputed by ComplianceState
 	// in the same transaction as every write that can change it (evidence
@@ -96,6 +100,11 @@ func (a *Artifact) Validate() error {
 			return err
 		}
 	}
+	if a.TemplateName != "" {
+		if err := ValidateName("template reference", a.TemplateName); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -105,5 +114,9 @@ type ArtifactFilter struct {
 	Flow        string
 	Fingerprint string // exact or prefix
 	GitCommit   string // exact or prefix
+	// Trail and TemplateName, when set, select the artifacts of one
+	// trail (and its template name); they need Flow.
+	Trail        string
+	TemplateName string
 	Page
 }

@@ -16,10 +16,15 @@ const (
 	EvidenceJUnit     = "junit"
 	EvidenceSimulator = "simulator"
 	EvidenceCoverage  = "coverage"
+	EvidenceSnyk      = "snyk"
 )
 
 // EvidenceTypes lists the accepted evidence types.
-var EvidenceTypes = []string{EvidenceGeneric, EvidenceJUnit, EvidenceSimulator, EvidenceCoverage}
+var EvidenceTypes = []string{EvidenceGeneric, EvidenceJUnit, EvidenceSimulator, EvidenceCoverage, EvidenceSnyk}
+
+// AttestKinds are the kinds of POST /api/v2/attestations/…/{kind}: the
+// evidence types and custom (typed custom:NAME once stored).
+var AttestKinds = append(append([]string{}, EvidenceTypes...), EvidenceCustom)
 
 // Evidence (an attestation) is a named, typed, compliant-or-not statement
 // about an artifact (Fingerprint set) or a trail (Fingerprint empty). Only
@@ -63,6 +68,12 @@ func (e *Evidence) Validate() error {
 	for _, t := range EvidenceTypes {
 		ok = ok || e.Type == t
 	}
+	if name, custom := strings.CutPrefix(e.Type, EvidenceCustom+":"); custom {
+		if err := ValidateName("attestation type", name); err != nil {
+			return err
+		}
+		ok = true
+	}
 	if !ok {
 		return Errorf(EINVALID, "invalid attestation type %q: want one of %s", e.Type, strings.Join(EvidenceTypes, ", "))
 	}
@@ -93,12 +104,23 @@ type EvidenceFilter struct {
 // JUnitSuite is one test suite's counts, the shape Kosli's junit_results
 // carries.
 type JUnitSuite struct {
-	Name     string  `json:"name"`
-	Tests    int     `json:"tests"`
+	Name  string `json:"name"`
+	Tests int    `json:"tests"`
+	// Total is the count Kosli's CLI sends (its name for tests).
+	Total    int     `json:"total,omitempty"`
 	Failures int     `json:"failures"`
 	Errors   int     `json:"errors"`
 	Skipped  int     `json:"skipped"`
 	Duration float64 `json:"duration"`
+}
+
+// NormalizeJUnit reconciles the two names of a suite's test count: Tests
+// (ours) and Total (Kosli's junit_results[].total), the larger wins.
+func NormalizeJUnit(suites []JUnitSuite) {
+	for i := range suites {
+		n := max(suites[i].Tests, suites[i].Total)
+		suites[i].Tests, suites[i].Total = n, n
+	}
 }
 
 // JUnitCompliant is the JUnit rule: compliant when no suite has failures or

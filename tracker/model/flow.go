@@ -1,6 +1,7 @@
 package model
 
 import (
+	"encoding/json"
 	"strings"
 	"time"
 )
@@ -73,6 +74,15 @@ type Trail struct {
 	Description string
 	GitCommit   string
 	CreatedAt   time.Time
+	// CommitInfo, UserData, RepoInfo and ExternalURLs are the JSON
+	// documents begin trail sent (Kosli's git_commit_info, user_data,
+	// repo_info and external_urls), kept as sent; nil when absent.
+	CommitInfo   json.RawMessage
+	UserData     json.RawMessage
+	RepoInfo     json.RawMessage
+	ExternalURLs json.RawMessage
+	// OriginURL is where the trail was begun (the CI build).
+	OriginURL string
 }
 
 // Validate checks t.
@@ -80,5 +90,31 @@ func (t *Trail) Validate() error {
 	if err := ValidateName("flow", t.Flow); err != nil {
 		return err
 	}
-	return ValidateName("trail", t.Name)
+	if err := ValidateName("trail", t.Name); err != nil {
+		return err
+	}
+	for _, d := range []struct {
+		field string
+		v     json.RawMessage
+	}{{"git_commit_info", t.CommitInfo}, {"user_data", t.UserData}, {"repo_info", t.RepoInfo}, {"external_urls", t.ExternalURLs}} {
+		if len(d.v) > 0 && !json.Valid(d.v) {
+			return Errorf(EINVALID, "trail %s: %s is not valid JSON", t.Name, d.field)
+		}
+	}
+	if t.GitCommit != "" {
+		t.GitCommit = strings.ToLower(strings.TrimSpace(t.GitCommit))
+		if !commitRE.MatchString(t.GitCommit) {
+			return Errorf(EINVALID, "trail %s: invalid git commit %q: want at least 7 hex digits", t.Name, t.GitCommit)
+		}
+	}
+	return nil
+}
+
+// TrailFilter selects trails for a list, newest first: of one flow or of
+// the whole org, optionally only those holding an artifact with
+// Fingerprint.
+type TrailFilter struct {
+	Flow        string
+	Fingerprint string
+	Page
 }

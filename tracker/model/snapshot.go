@@ -303,8 +303,12 @@ type EventFilter struct {
 	// Flow keeps events of fingerprints recorded as artifacts of the flow.
 	Flow string
 	// Type keeps one event type (started, scaled, exited).
-	Type    string
-	Since   time.Time
+	Type  string
+	Since time.Time
+	// FromIndex and ToIndex, when not 0, keep the events of snapshots
+	// FromIndex..ToIndex (of one environment; see ParseInterval).
+	FromIndex, ToIndex int
+	// Reverse lists newest first.
 	Reverse bool
 	Page
 }

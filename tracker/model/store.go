@@ -34,6 +34,8 @@ type Store interface {
 	// PutTrail begins a trail (idempotent by flow and name).
 	PutTrail(ctx context.Context, org string, t Trail) (Trail, bool, error)
 	FindTrail(ctx context.Context, org, flow, name string) (Trail, error)
+	// ListTrails returns one page of trails, newest first, and the total.
+	ListTrails(ctx context.Context, org string, f TrailFilter) ([]Trail, int, error)
 
 	// PutArtifact records an artifact; the same fingerprint in the same
 	// flow again returns the existing one with created=false.
@@ -53,6 +55,13 @@ type Store interface {
 	AddEvidence(ctx context.Context, org string, e Evidence) (Evidence, error)
 	// ListEvidence returns evidence, oldest first, with files.
 	ListEvidence(ctx context.Context, org string, f EvidenceFilter) ([]Evidence, error)
+	// FindEvidence returns one attestation of the org by id, with files.
+	FindEvidence(ctx context.Context, org string, id int64) (Evidence, error)
+
+	// PutAttestationType creates a custom attestation type or replaces
+	// its description, schema and rules (callers check it compiles).
+	PutAttestationType(ctx context.Context, org string, t AttestationType) (AttestationType, bool, error)
+	FindAttestationType(ctx context.Context, org, name string) (AttestationType, error)
 
 	// CreateDeployment numbers a new deployment of an existing artifact of
 	// the flow to an existing environment.

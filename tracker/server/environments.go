@@ -1,8 +1,11 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
+	"slices"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 	"github.com/minitwit-cd/kit/tracker/api"
@@ -24,16 +27,68 @@ func (s *srv) putEnvironment(c *gin.Context) {
 	if req.IncludeScaling != nil {
 		include = *req.IncludeScaling
 	}
-	e, created, err := s.store.PutEnvironment(c.Request.Context(), org, model.Environment{
-		Name: req.Name, Type: req.Type, Description: req.Description, Visibility: req.Visibility, IncludeScaling: include, CreatedAt: s.opts.Now(),
+	ctx := c.Request.Context()
+	// A logical environment is made of physical ones that exist.
+	for _, name := range req.IncludedEnvironments {
+		inc, err := s.store.FindEnvironment(ctx, org, name)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		if inc.Type == model.EnvLogical {
+			s.fail(c, model.Errorf(model.EINVALID, "create environment %s: included environment %s is logical: include physical environments", req.Name, name))
+			return
+		}
+	}
+	e, created, err := s.store.PutEnvironment(ctx, org, model.Environment{
+		Name: req.Name, Type: req.Type, Description: req.Description, Visibility: req.Visibility, IncludeScaling: include, Included: req.IncludedEnvironments, CreatedAt: s.opts.Now(),
 	})
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	writeJSON(c, createdOr(created), api.FromEnvironment(e))
+	out, err := s.environment(ctx, org, e)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	writeJSON(c, createdOr(created), out)
 }
 
+// environment converts e with its state: the latest snapshot's compliance
+// (a logical environment's: all its included environments'), null before
+// any snapshot.
+func (s *srv) environment(ctx context.Context, org string, e model.Environment) (api.Environment, error) {
+	names := []string{e.Name}
+	if e.Type == model.EnvLogical {
+		names = e.Included
+	}
+	var state *bool
+	for _, n := range names {
+		list, _, err := s.store.ListSnapshots(ctx, org, n, model.Page{PerPage: 1})
+		if err != nil {
+			return api.Environment{}, err
+		}
+		if len(list) == 0 {
+			continue
+		}
+		ok := list[0].Compliant && (state == nil || *state)
+		state = &ok
+	}
+	return api.FromEnvironment(e, state), nil
+}
+
+// envSorts are the sort keys of list environments.
+var envSorts = map[string]func(a, b model.Environment) int{
+	"name":             func(a, b model.Environment) int { return strings.Compare(a.Name, b.Name) },
+	"last_modified_at": func(a, b model.Environment) int { return a.LastChangedAt.Compare(b.LastChangedAt) },
+	"last_changed_at":  func(a, b model.Environment) int { return a.LastChangedAt.Compare(b.LastChangedAt) },
+	"last_reported_at": func(a, b model.Environment) int { return a.LastReportedAt.Compare(b.LastReportedAt) },
+}
+
+// listEnvironments is Kosli's list environments: filters name (substring,
+// any case) and type (repeatable); sort and sort_direction; a bare array,
+// or with page or per_page the paged envelope.
 func (s *srv) listEnvironments(c *gin.Context) {
 	org := c.Param("org")
 	member := token(c) != ""
@@ -43,19 +98,74 @@ func (s *srv) listEnvironments(c *gin.Context) {
 			return
 		}
 	}
-	envs, err := s.store.ListEnvironments(c.Request.Context(), org)
+	ctx := c.Request.Context()
+	sortBy, dir := c.DefaultQuery("sort", "name"), c.DefaultQuery("sort_direction", "asc")
+	cmp, ok := envSorts[sortBy]
+	if !ok {
+		s.fail(c, model.Errorf(model.EINVALID, "sort=%q: want name, last_modified_at, last_changed_at or last_reported_at", sortBy))
+		return
+	}
+	if dir != "asc" && dir != "desc" {
+		s.fail(c, model.Errorf(model.EINVALID, "sort_direction=%q: want asc or desc", dir))
+		return
+	}
+	p, err := page(c)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	out := []api.Environment{}
+	envs, err := s.store.ListEnvironments(ctx, org)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	name, types := strings.ToLower(c.Query("name")), c.QueryArray("type")
+	kept := []model.Environment{}
 	for _, e := range envs {
 		// Anonymous callers see only public environments.
-		if member || e.Visibility == model.VisibilityPublic {
-			out = append(out, api.FromEnvironment(e))
+		if !member && e.Visibility != model.VisibilityPublic {
+			continue
 		}
+		if name != "" && !strings.Contains(strings.ToLower(e.Name), name) {
+			continue
+		}
+		if len(types) > 0 && !slices.ContainsFunc(types, func(t string) bool { return strings.EqualFold(t, e.Type) }) {
+			continue
+		}
+		kept = append(kept, e)
 	}
-	writeJSON(c, http.StatusOK, out)
+	slices.SortStableFunc(kept, func(a, b model.Environment) int {
+		if dir == "desc" {
+			return cmp(b, a)
+		}
+		return cmp(a, b)
+	})
+	total := len(kept)
+	paged := c.Query("page") != "" || c.Query("per_page") != ""
+	if paged {
+		lo := min(p.Offset(), total)
+		kept = kept[lo:min(lo+p.PerPage, total)]
+	}
+	out := []api.Environment{}
+	for _, e := range kept {
+		v, err := s.environment(ctx, org, e)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		out = append(out, v)
+	}
+	setTotal(c, total)
+	if !paged {
+		writeJSON(c, http.StatusOK, out)
+		return
+	}
+	writeJSON(c, http.StatusOK, api.EnvironmentPage{Page: p.Page, PerPage: p.PerPage, TotalPages: pages(total, p.PerPage), TotalCount: total, Environments: out})
+}
+
+// pages is how many pages of per items total fills.
+func pages(total, per int) int {
+	return (total + per - 1) / per
 }
 
 func (s *srv) getEnvironment(c *gin.Context) {
@@ -64,14 +174,22 @@ func (s *srv) getEnvironment(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	e, err := s.store.FindEnvironment(c.Request.Context(), org, c.Param("env"))
+	ctx := c.Request.Context()
+	e, err := s.store.FindEnvironment(ctx, org, c.Param("env"))
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	writeJSON(c, http.StatusOK, api.FromEnvironment(e))
+	out, err := s.environment(ctx, org, e)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	writeJSON(c, http.StatusOK, out)
 }
 
+// listEvents is Kosli's log environment: newest first unless
+// reverse=true, interval (ParseInterval) and paging.
 func (s *srv) listEvents(c *gin.Context) {
 	org := c.Param("org")
 	v, err := s.authorizeEnv(c, org, c.Param("env"))
@@ -84,9 +202,25 @@ func (s *srv) listEvents(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	evs, total, err := s.store.ListEvents(c.Request.Context(), org, model.EventFilter{
-		Environment: c.Param("env"), Reverse: c.Query("reverse") == "true", Page: p,
-	})
+	ctx := c.Request.Context()
+	env, err := s.store.FindEnvironment(ctx, org, c.Param("env"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	reverse, err := boolQuery(c, "reverse")
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	f := model.EventFilter{Environment: env.Name, Reverse: !reverse, Page: p}
+	if iv := c.Query("interval"); iv != "" {
+		if f.FromIndex, f.ToIndex, err = model.ParseInterval(iv, env.Snapshots); err != nil {
+			s.fail(c, err)
+			return
+		}
+	}
+	evs, total, err := s.store.ListEvents(ctx, org, f)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -97,6 +231,18 @@ func (s *srv) listEvents(c *gin.Context) {
 	}
 	setTotal(c, total)
 	writeJSON(c, http.StatusOK, out)
+}
+
+// boolQuery reads an optional true/false query parameter.
+func boolQuery(c *gin.Context, name string) (bool, error) {
+	switch v := c.Query(name); v {
+	case "", "false":
+		return false, nil
+	case "true":
+		return true, nil
+	default:
+		return false, model.Errorf(model.EINVALID, "query parameter %s=%q: want true or false", name, v)
+	}
 }
 
 // reportBody is SnapshotReportRequest with the array kept raw, so that a
@@ -111,9 +257,20 @@ func (s *srv) reportSnapshot(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	// Checked before the body is read: a typo in a reporter's route
-	// must not record a snapshot.
-	if _, err := model.ValidateReportType(c.Param("type")); err != nil {
+	// Checked before the body is read: a typo in a reporter's route, or
+	// a report to an environment of another type, must not record a
+	// snapshot.
+	typ, err := model.ValidateReportType(c.Param("type"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	target, err := s.store.FindEnvironment(c.Request.Context(), org, env)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if err := target.CheckReportType(typ); err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -202,7 +359,18 @@ func (s *srv) getSnapshot(c *gin.Context) {
 		s.fail(c, model.Errorf(model.EINVALID, "malformed snapshot expression %q: %s", expr, model.ErrorMessage(err)))
 		return
 	}
-	snap, err := s.store.FindSnapshot(c.Request.Context(), org, env, ref)
+	ctx := c.Request.Context()
+	e, err := s.store.FindEnvironment(ctx, org, env)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	var snap model.Snapshot
+	if e.Type == model.EnvLogical {
+		snap, err = model.LogicalSnapshot(ctx, s.store, org, e, ref)
+	} else {
+		snap, err = s.store.FindSnapshot(ctx, org, env, ref)
+	}
 	if err != nil {
 		s.fail(c, err)
 		return

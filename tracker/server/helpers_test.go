@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -202,7 +203,7 @@ func (e *env) report(envName string, want int, sets ...[]instance) map[string]an
 			arts = append(arts, map[string]any{"digests": map[string]string{"cyberdojo/runner:" + in.label: storetest.FP(in.label)}, "creationTimestamp": in.ts})
 		}
 	}
-	return e.ok("PUT", "/api/v2/environments/acme/"+envName+"/report/docker", map[string]any{"artifacts": arts}, want).Object(e.t)
+	return e.ok("PUT", "/api/v2/environments/acme/"+envName+"/report/ECS", map[string]any{"artifacts": arts}, want).Object(e.t)
 }
 
 func newRecorder(e *env, req *http.Request) int {
@@ -210,3 +211,14 @@ func newRecorder(e *env, req *http.Request) int {
 	e.h.ServeHTTP(rec, req)
 	return rec.Code
 }
+
+// decode unmarshals body into v (a struct mirroring what Kosli's CLI
+// decodes), failing the test when that would fail in the CLI.
+func decode(t *testing.T, body []byte, v any) {
+	t.Helper()
+	if err := json.Unmarshal(body, v); err != nil {
+		t.Fatalf("Kosli's CLI cannot decode %s: %v", body, err)
+	}
+}
+
+func contains(s, sub string) bool { return strings.Contains(s, sub) }

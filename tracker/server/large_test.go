@@ -70,7 +70,7 @@ func TestLargeSnapshots(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			clk := &clock{t: storetest.T0}
+			clk := testenv.NewClock(storetest.T0)
 			quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 			h := server.New(store, server.Options{Logger: quiet, Now: clk.Now, UI: web.New(store, web.Options{Logger: quiet, Now: clk.Now})})
 			srv := httptest.NewServer(h)

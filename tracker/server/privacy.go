@@ -14,9 +14,12 @@ import (
 // flows are shown (counts are not hidden, as on the web). A private thing
 // is answered exactly like a missing one, so its existence does not leak.
 
-// notFound is the store's message for a missing thing, used for a
-// private one too.
+// notFound is the store's error for a missing flow or environment, given
+// for a private one too (TestAnonymousReadersOneRule checks they agree).
 func notFound(kind, name, org string) error {
+	if kind == "environment" {
+		return model.Errorf(model.ENOTFOUND, "Environment named '%s' does not exist for organization '%s'", name, org)
+	}
 	return model.Errorf(model.ENOTFOUND, "%s %s not found in org %s", kind, name, org)
 }
 

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/minitwit-cd/kit/internal/testenv"
 	"github.com/minitwit-cd/kit/tracker/internal/storetest"
 	"github.com/minitwit-cd/kit/tracker/server"
 	"github.com/minitwit-cd/kit/tracker/sqlite"
@@ -34,14 +35,14 @@ func TestAnonymousReadersOneRule(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clk := &clock{t: storetest.T0}
+	clk := testenv.NewClock(storetest.T0)
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	h := server.New(store, server.Options{Logger: quiet, Now: clk.Now, UI: web.New(store, web.Options{Logger: quiet, Now: clk.Now})})
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	e := &env{t: t, h: h, store: store, clk: clk, token: tok}
 	e.seed() // runner public, secret private, aws-beta and aws-prod private
-	e.ok("PUT", "/api/v2/environments/acme", map[string]any{"name": "shop", "type": "docker", "description": "the public shop", "visibility": "public"}, 201)
+	e.ok("PUT", "/api/v2/environments/acme", map[string]any{"name": "shop", "type": "ECS", "description": "the public shop", "visibility": "public"}, 201)
 	e.attestArtifact("runner", "pub", "1111111111111111111111111111111111111111")
 	e.attestArtifact("secret", "priv", "2222222222222222222222222222222222222222")
 	e.report("shop", 201, replicas("pub", 1, 100), replicas("priv", 1, 100), replicas("unknown", 1, 100))
@@ -77,11 +78,11 @@ func TestAnonymousReadersOneRule(t *testing.T) {
 			{"/api/v2/flows/acme/secret/metrics", "/api/v2/flows/acme/nope/metrics", "flow %s not found in org acme"},
 			{"/api/v2/artifacts/acme/secret/fingerprint/" + storetest.FP("priv"), "/api/v2/artifacts/acme/nope/fingerprint/" + storetest.FP("priv"), "flow %s not found in org acme"},
 			{"/api/v2/deployments/acme/secret", "/api/v2/deployments/acme/nope", "flow %s not found in org acme"},
-			{"/api/v2/environments/acme/aws-beta", "/api/v2/environments/acme/nope", "environment %s not found in org acme"},
-			{"/api/v2/environments/acme/aws-beta/events", "/api/v2/environments/acme/nope/events", "environment %s not found in org acme"},
-			{"/api/v2/snapshots/acme/aws-beta", "/api/v2/snapshots/acme/nope", "environment %s not found in org acme"},
-			{"/api/v2/snapshots/acme/aws-beta/1", "/api/v2/snapshots/acme/nope/1", "environment %s not found in org acme"},
-			{"/api/v2/env-diff/acme?snappish1=aws-beta%231&snappish2=shop", "/api/v2/env-diff/acme?snappish1=nope%231&snappish2=shop", "environment %s not found in org acme"},
+			{"/api/v2/environments/acme/aws-beta", "/api/v2/environments/acme/nope", "Environment named '%s' does not exist for organization 'acme'"},
+			{"/api/v2/environments/acme/aws-beta/events", "/api/v2/environments/acme/nope/events", "Environment named '%s' does not exist for organization 'acme'"},
+			{"/api/v2/snapshots/acme/aws-beta", "/api/v2/snapshots/acme/nope", "Environment named '%s' does not exist for organization 'acme'"},
+			{"/api/v2/snapshots/acme/aws-beta/1", "/api/v2/snapshots/acme/nope/1", "Environment named '%s' does not exist for organization 'acme'"},
+			{"/api/v2/env-diff/acme?snappish1=aws-beta%231&snappish2=shop", "/api/v2/env-diff/acme?snappish1=nope%231&snappish2=shop", "Environment named '%s' does not exist for organization 'acme'"},
 		}
 		for _, tc := range cases {
 			t.Run(tc.private, func(t *testing.T) {

@@ -3,6 +3,7 @@ package server_test
 import (
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -131,15 +132,37 @@ func TestStory(t *testing.T) {
 		t.Fatalf("snapshot_id = %v", diff["snappish1"])
 	}
 
-	evs := e.ok("GET", "/api/v2/environments/acme/aws-beta/events", nil, 200).Array(t)
-	var lines []string
-	for _, x := range evs {
-		m := x.(map[string]any)
-		lines = append(lines, fmt.Sprintf("#%v %s", m["snapshot_index"], m["description"]))
+	// Kosli's log environment: newest first; reverse=true oldest first;
+	// interval and paging.
+	logOf := func(query string) string {
+		var lines []string
+		for _, x := range e.ok("GET", "/api/v2/environments/acme/aws-beta/events"+query, nil, 200).Array(t) {
+			m := x.(map[string]any)
+			lines = append(lines, fmt.Sprintf("#%v %s", m["snapshot_index"], m["description"]))
+		}
+		return strings.Join(lines, "\n")
 	}
-	wantLog := "#1 1 instance started running (from 0 to 1).\n#2 3 instances started running (from 0 to 3).\n#3 1 instance stopped running (from 1 to 0).\n#4 2 instances stopped running (from 3 to 1).\n#5 1 instance stopped running (from 1 to 0)."
-	if strings.Join(lines, "\n") != wantLog {
-		t.Fatalf("log:\n%s\nwant:\n%s", strings.Join(lines, "\n"), wantLog)
+	oldestFirst := []string{"#1 1 instance started running (from 0 to 1).", "#2 3 instances started running (from 0 to 3).",
+		"#3 1 instance stopped running (from 1 to 0).", "#4 2 instances stopped running (from 3 to 1).", "#5 1 instance stopped running (from 1 to 0)."}
+	newestFirst := append([]string{}, oldestFirst...)
+	slices.Reverse(newestFirst)
+	for _, c := range []struct{ query, want string }{
+		{"", strings.Join(newestFirst, "\n")},
+		{"?reverse=false&interval=&page=1&per_page=15", strings.Join(newestFirst, "\n")}, // what Kosli's CLI sends
+		{"?reverse=true", strings.Join(oldestFirst, "\n")},
+		{"?reverse=true&interval=2..3", strings.Join(oldestFirst[1:3], "\n")},
+		{"?interval=~1..NOW", strings.Join(newestFirst[:2], "\n")},
+		{"?interval=4", oldestFirst[3]},
+		{"?page=2&per_page=2", strings.Join(newestFirst[2:4], "\n")},
+	} {
+		if got := logOf(c.query); got != c.want {
+			t.Errorf("events%s:\n%s\nwant:\n%s", c.query, got, c.want)
+		}
+	}
+	for _, q := range []string{"?interval=9", "?interval=3..2", "?interval=x..", "?reverse=maybe"} {
+		if r := e.do("GET", "/api/v2/environments/acme/aws-beta/events"+q, e.token, nil); r.Status != 400 {
+			t.Errorf("events%s = %d %s, want 400", q, r.Status, r.Body)
+		}
 	}
 	list := e.ok("GET", "/api/v2/snapshots/acme/aws-beta?per_page=2", nil, 200)
 	if list.Header.Get("X-Total-Count") != "5" || len(list.Array(t)) != 2 {

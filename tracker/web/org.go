@@ -154,7 +154,7 @@ func (h *handler) findFlow(ctx context.Context, o orgReq, name string) (model.Fl
 func (h *handler) findEnvironment(ctx context.Context, o orgReq, name string) (model.Environment, error) {
 	e, err := h.store.FindEnvironment(ctx, o.org, name)
 	if err == nil && !o.authed && e.Visibility != model.VisibilityPublic {
-		err = model.Errorf(model.ENOTFOUND, "environment %s not found in org %s", name, o.org)
+		err = model.Errorf(model.ENOTFOUND, "Environment named '%s' does not exist for organization '%s'", name, o.org)
 	}
 	if model.IsNotFound(err) && !o.authed {
 		err = model.Errorf(model.ENOTFOUND, "%s (private environments are only shown after signing in with the org's API token)", model.ErrorMessage(err))

@@ -191,8 +191,8 @@ func runGetEnvironment(cmd *cobra.Command, o *GetOptions) error {
 		"Description:\t" + e.Description,
 		"Scaling is a change:\t" + scaling,
 		fmt.Sprintf("Snapshots:\t%d", e.Snapshots),
-		"Last reported at:\t" + formatTime(api.Time(e.LastReportedAt), now, loc, true),
-		"Last modified at:\t" + formatTime(api.Time(e.LastModifiedAt), now, loc, true),
+		"Last reported at:\t" + formatTime(api.TimeOrZero(e.LastReportedAt), now, loc, true),
+		"Last modified at:\t" + formatTime(api.TimeOrZero(e.LastModifiedAt), now, loc, true),
 	})
 }
 

@@ -46,7 +46,7 @@ func NewCmdLogEnvironment(f *Factory, o *RootOptions, runF func(*LogOptions) err
 	opts.output.add(cmd)
 	cmd.Flags().IntVar(&opts.Page, "page", 1, "page number")
 	cmd.Flags().IntVarP(&opts.PerPage, "page-limit", "n", 100, "events per page")
-	cmd.Flags().BoolVar(&opts.Reverse, "reverse", false, "newest first")
+	cmd.Flags().BoolVar(&opts.Reverse, "reverse", false, "oldest first (default: newest first)")
 	return cmd
 }
 

@@ -124,7 +124,7 @@ func runLs(cmd *cobra.Command, o *LsOptions) error {
 		rows := make([]string, 0, len(envs))
 		for _, e := range envs {
 			rows = append(rows, fmt.Sprintf("%s\t%s\t%s\t%s", e.Name, e.Type,
-				formatTime(api.Time(e.LastReportedAt), now, loc, false), formatTime(api.Time(e.LastModifiedAt), now, loc, false)))
+				formatTime(api.TimeOrZero(e.LastReportedAt), now, loc, false), formatTime(api.TimeOrZero(e.LastModifiedAt), now, loc, false)))
 		}
 		return table(out, []string{"NAME", "TYPE", "LAST REPORT", "LAST MODIFIED"}, rows)
 	case "artifacts":

@@ -106,7 +106,7 @@ running instance:
     {"digests": {"registry/runner:16d9990": "9af401c4…"}, "creationTimestamp": 1661161200}
   ]}`
 	cmd.Flags().StringVar(&opts.File, "file", "", "the JSON file (required; - for stdin)")
-	cmd.Flags().StringVar(&opts.Reporter, "reporter", "docker", "the report route: docker, server, K8S, ECS …")
+	cmd.Flags().StringVar(&opts.Reporter, "reporter", "", "the report route: docker, server, K8S, ECS … (default: the environment's type)")
 	return cmd
 }
 
@@ -180,12 +180,24 @@ func runSnapshot(ctx context.Context, o *SnapshotOptions) error {
 	if err != nil {
 		return err
 	}
+	route := o.route()
+	if route == "" {
+		// The server takes only reports of the environment's own type.
+		if o.DryRun {
+			return usageErrorf("--reporter is required with --dry-run")
+		}
+		e, err := c.GetEnvironment(ctx, o.Env)
+		if err != nil {
+			return fmt.Errorf("report snapshot of %s: %w", o.Env, err)
+		}
+		route = e.Type
+	}
 	once := func() error {
 		body, err := collect(ctx)
 		if err != nil {
 			return err
 		}
-		r, err := c.ReportSnapshotRequest(o.Env, o.route(), body)
+		r, err := c.ReportSnapshotRequest(o.Env, route, body)
 		if err != nil {
 			return err
 		}

@@ -221,7 +221,7 @@ func TestStory(t *testing.T) {
 		}
 	})
 	t.Run("log environment", func(t *testing.T) {
-		golden(t, "log-aws-prod", tr.must("log", "environment", "aws-prod", "--reverse", "--page-limit", "6"))
+		golden(t, "log-aws-prod", tr.must("log", "environment", "aws-prod", "--page-limit", "6"))
 	})
 	t.Run("ls snapshots", func(t *testing.T) {
 		golden(t, "ls-snapshots-aws-prod", tr.must("ls", "snapshots", "aws-prod", "--page-limit", "5"))
@@ -267,7 +267,7 @@ func TestStoryPostgres(t *testing.T) {
 		"get-artifact":             {"get", "artifact", "runner:" + newCommit[:7]},
 		"get-snapshot-aws-prod-65": {"get", "snapshot", "aws-prod#65"},
 		"diff-aws-prod-64-65":      {"diff", "snapshots", "aws-prod#64", "aws-prod#65"},
-		"log-aws-prod":             {"log", "environment", "aws-prod", "--reverse", "--page-limit", "6"},
+		"log-aws-prod":             {"log", "environment", "aws-prod", "--page-limit", "6"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			if testenv.Updating() {

@@ -9,12 +9,12 @@ import (
 	"github.com/minitwit-cd/kit/tracker/model"
 )
 
-const artifactCols = `a.id, f.name, a.fingerprint, a.name, a.git_commit, a.commit_url, a.build_url, a.repo_url, a.commit_time, a.trail, a.created_at, a.state`
+const artifactCols = `a.id, f.name, a.fingerprint, a.name, a.git_commit, a.commit_url, a.build_url, a.repo_url, a.commit_time, a.trail, a.created_at, a.state, a.template_name`
 
 func scanArtifact(sc interface{ Scan(...any) error }) (model.Artifact, error) {
 	var a model.Artifact
 	var ct, at int64
-	err := sc.Scan(&a.ID, &a.Flow, &a.Fingerprint, &a.Name, &a.GitCommit, &a.CommitURL, &a.BuildURL, &a.RepoURL, &ct, &a.Trail, &at, &a.State)
+	err := sc.Scan(&a.ID, &a.Flow, &a.Fingerprint, &a.Name, &a.GitCommit, &a.CommitURL, &a.BuildURL, &a.RepoURL, &ct, &a.Trail, &at, &a.State, &a.TemplateName)
 	a.CommitTime, a.CreatedAt = fromMicro(ct), fromMicro(at)
 	if err != nil {
 		return a, fmt.Errorf("sqlstore: scan artifact: %w", err)
@@ -48,9 +48,9 @@ func (db *DB) PutArtifact(ctx context.Context, org string, a model.Artifact) (mo
 			}
 		}
 		a.CreatedAt = nowOr(a.CreatedAt)
-		a.ID, err = db.insertID(ctx, tx, `INSERT INTO artifacts (org_id, flow_id, fingerprint, name, git_commit, commit_url, build_url, repo_url, commit_time, trail, state, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			orgID, f.ID, a.Fingerprint, a.Name, a.GitCommit, a.CommitURL, a.BuildURL, a.RepoURL, micro(a.CommitTime), a.Trail, model.Incomplete, micro(a.CreatedAt))
+		a.ID, err = db.insertID(ctx, tx, `INSERT INTO artifacts (org_id, flow_id, fingerprint, name, git_commit, commit_url, build_url, repo_url, commit_time, trail, state, created_at, template_name)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			orgID, f.ID, a.Fingerprint, a.Name, a.GitCommit, a.CommitURL, a.BuildURL, a.RepoURL, micro(a.CommitTime), a.Trail, model.Incomplete, micro(a.CreatedAt), a.TemplateName)
 		if err != nil {
 			return fmt.Errorf("insert artifact: %w", db.raced(err))
 		}
@@ -157,6 +157,19 @@ func (db *DB) ListArtifacts(ctx context.Context, org string, fl model.ArtifactFi
 		}
 		where += ` AND a.fingerprint >= ? AND a.fingerprint < ?`
 		args = append(args, fp, fp+"~")
+	}
+	if fl.Trail != "" || fl.TemplateName != "" {
+		if fl.Flow == "" {
+			return nil, 0, model.Errorf(model.EINVALID, "list artifacts: a trail or template name needs a flow")
+		}
+		if fl.Trail != "" {
+			where += ` AND a.trail = ?`
+			args = append(args, fl.Trail)
+		}
+		if fl.TemplateName != "" {
+			where += ` AND a.template_name = ?`
+			args = append(args, fl.TemplateName)
+		}
 	}
 	if fl.GitCommit != "" {
 		c, err := model.ValidateHexPrefix("commit", fl.GitCommit)

@@ -5,17 +5,20 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/minitwit-cd/kit/tracker/model"
 )
 
-const envCols = `id, name, type, description, visibility, include_scaling, created_at, last_reported_at, last_changed_at, snapshots`
+const envCols = `id, name, type, description, visibility, include_scaling, created_at, last_reported_at, last_changed_at, snapshots, included`
 
 func scanEnv(sc interface{ Scan(...any) error }, org string) (model.Environment, error) {
 	e := model.Environment{Org: org}
 	var at, rep, chg int64
-	err := sc.Scan(&e.ID, &e.Name, &e.Type, &e.Description, &e.Visibility, &e.IncludeScaling, &at, &rep, &chg, &e.Snapshots)
+	var included string
+	err := sc.Scan(&e.ID, &e.Name, &e.Type, &e.Description, &e.Visibility, &e.IncludeScaling, &at, &rep, &chg, &e.Snapshots, &included)
 	e.CreatedAt, e.LastReportedAt, e.LastChangedAt = fromMicro(at), fromMicro(rep), fromMicro(chg)
+	e.Included = splitNames(included)
 	if err != nil {
 		return e, fmt.Errorf("sqlstore: scan environment: %w", err)
 	}
@@ -29,7 +32,7 @@ func (db *DB) findEnv(ctx context.Context, q querier, org, name string) (model.E
 	}
 	e, err := scanEnv(q.QueryRowContext(ctx, db.q(`SELECT `+envCols+` FROM environments WHERE org_id = ? AND name = ?`), orgID, name), org)
 	if errors.Is(err, sql.ErrNoRows) {
-		return e, 0, model.Errorf(model.ENOTFOUND, "environment %s not found in org %s", name, org)
+		return e, 0, model.Errorf(model.ENOTFOUND, "Environment named '%s' does not exist for organization '%s'", name, org)
 	}
 	if err != nil {
 		return e, 0, fmt.Errorf("find environment %s: %w", name, err)
@@ -84,8 +87,8 @@ func (db *DB) PutEnvironment(ctx context.Context, org string, e model.Environmen
 		err = tx.QueryRowContext(ctx, db.q(`SELECT id FROM environments WHERE org_id = ? AND name = ?`+db.D.ForUpdate), orgID, e.Name).Scan(&id)
 		if errors.Is(err, sql.ErrNoRows) {
 			created = true
-			_, err = db.insertID(ctx, tx, `INSERT INTO environments (org_id, name, type, description, visibility, include_scaling, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-				orgID, e.Name, e.Type, e.Description, e.Visibility, e.IncludeScaling, micro(nowOr(e.CreatedAt)))
+			_, err = db.insertID(ctx, tx, `INSERT INTO environments (org_id, name, type, description, visibility, include_scaling, created_at, included) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+				orgID, e.Name, e.Type, e.Description, e.Visibility, e.IncludeScaling, micro(nowOr(e.CreatedAt)), strings.Join(e.Included, ","))
 			if err != nil {
 				return fmt.Errorf("sqlstore: put environment %s: %w", e.Name, db.raced(err))
 			}
@@ -96,9 +99,9 @@ func (db *DB) PutEnvironment(ctx context.Context, org string, e model.Environmen
 		}
 		// Changing the scaling flag changes what the latest hash means;
 		// clearing it makes the next report compare afresh.
-		_, err = tx.ExecContext(ctx, db.q(`UPDATE environments SET type = ?, description = ?, visibility = ?,
+		_, err = tx.ExecContext(ctx, db.q(`UPDATE environments SET type = ?, description = ?, visibility = ?, included = ?,
 			latest_hash = CASE WHEN include_scaling = ? THEN latest_hash ELSE '' END, include_scaling = ? WHERE id = ?`),
-			e.Type, e.Description, e.Visibility, e.IncludeScaling, e.IncludeScaling, id)
+			e.Type, e.Description, e.Visibility, strings.Join(e.Included, ","), e.IncludeScaling, e.IncludeScaling, id)
 		if err != nil {
 			return fmt.Errorf("sqlstore: put environment %s: %w", e.Name, err)
 		}
@@ -109,4 +112,13 @@ func (db *DB) PutEnvironment(ctx context.Context, org string, e model.Environmen
 	}
 	out, _, err := db.findEnv(ctx, db.W, org, e.Name)
 	return out, created, err
+}
+
+// splitNames reads a comma-separated list of names (names never hold a
+// comma: model.ValidateName).
+func splitNames(s string) []string {
+	if s == "" {
+		return []string{}
+	}
+	return strings.Split(s, ",")
 }

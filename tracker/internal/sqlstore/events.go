@@ -40,6 +40,14 @@ func (db *DB) ListEvents(ctx context.Context, org string, fl model.EventFilter) 
 		where += ` AND ev.type = ?`
 		args = append(args, fl.Type)
 	}
+	if fl.FromIndex > 0 {
+		where += ` AND ev.idx >= ?`
+		args = append(args, fl.FromIndex)
+	}
+	if fl.ToIndex > 0 {
+		where += ` AND ev.idx <= ?`
+		args = append(args, fl.ToIndex)
+	}
 	if !fl.Since.IsZero() {
 		where += ` AND ev.at >= ?`
 		args = append(args, micro(fl.Since))

@@ -146,3 +146,41 @@ func (db *DB) ListEvidence(ctx context.Context, org string, fl model.EvidenceFil
 	}
 	return evs, rows.Err()
 }
+
+// FindEvidence implements model.Store.
+func (db *DB) FindEvidence(ctx context.Context, org string, id int64) (model.Evidence, error) {
+	orgID, err := db.orgID(ctx, db.R, org)
+	if err != nil {
+		return model.Evidence{}, fmt.Errorf("sqlstore: find evidence %d: %w", id, err)
+	}
+	var flow string
+	err = db.R.QueryRowContext(ctx, db.q(`SELECT f.name FROM evidence e JOIN flows f ON f.id = e.flow_id WHERE e.id = ? AND f.org_id = ?`), id, orgID).Scan(&flow)
+	if errors.Is(err, sql.ErrNoRows) {
+		return model.Evidence{}, model.Errorf(model.ENOTFOUND, "attestation %d not found in org %s", id, org)
+	}
+	if err != nil {
+		return model.Evidence{}, fmt.Errorf("sqlstore: find evidence %d: %w", id, err)
+	}
+	evs, err := db.queryEvidence(ctx, db.R, `SELECT id, fingerprint, trail, name, type, compliant, description, data, created_at FROM evidence WHERE id = ?`, id)
+	if err != nil || len(evs) != 1 {
+		return model.Evidence{}, fmt.Errorf("sqlstore: find evidence %d: %w", id, errors.Join(err, sql.ErrNoRows))
+	}
+	e := evs[0]
+	e.Flow = flow
+	rows, err := db.R.QueryContext(ctx, db.q(`SELECT name, content FROM evidence_files WHERE evidence_id = ? ORDER BY id`), id)
+	if err != nil {
+		return e, fmt.Errorf("sqlstore: files of evidence %d: %w", id, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var file model.File
+		if err := rows.Scan(&file.Name, &file.Content); err != nil {
+			return e, fmt.Errorf("sqlstore: files of evidence %d: %w", id, err)
+		}
+		e.Files = append(e.Files, file)
+	}
+	if err := rows.Err(); err != nil {
+		return e, fmt.Errorf("sqlstore: files of evidence %d: %w", id, err)
+	}
+	return e, nil
+}

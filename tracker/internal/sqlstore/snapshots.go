@@ -52,7 +52,7 @@ func (db *DB) ReportSnapshot(ctx context.Context, org, envName string, running [
 		err := tx.QueryRowContext(ctx, db.q(`SELECT e.id, e.org_id, e.include_scaling, e.snapshots, e.latest_hash FROM environments e JOIN orgs o ON o.id = e.org_id
 			WHERE o.name = ? AND e.name = ?`+db.D.ForUpdate), org, envName).Scan(&envID, &orgID, &include, &latest, &latestHash)
 		if errors.Is(err, sql.ErrNoRows) {
-			return model.Errorf(model.ENOTFOUND, "environment %s not found in org %s", envName, org)
+			return model.Errorf(model.ENOTFOUND, "Environment named '%s' does not exist for organization '%s'", envName, org)
 		}
 		if err != nil {
 			return fmt.Errorf("lock environment %s: %w", envName, err)

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -130,4 +131,28 @@ func (db *DB) in(col, cast string, values any) (string, any, error) {
 		v = "CAST(value AS " + cast + ")"
 	}
 	return col + " IN (SELECT " + v + " FROM (" + db.D.JSONValues + ") AS list)", string(data), nil
+}
+
+// insertRows runs insert (ending in VALUES) over rows of equal width, in
+// multi-row statements of at most maxVars bound values each.
+func (db *DB) insertRows(ctx context.Context, q querier, insert string, rows [][]any) error {
+	const maxVars = 10000 // well under SQLite's 32,766 and PostgreSQL's 65,535
+	if len(rows) == 0 {
+		return nil
+	}
+	width := len(rows[0])
+	tuple := "(" + strings.TrimSuffix(strings.Repeat("?,", width), ",") + ")"
+	per := max(1, maxVars/width)
+	for lo := 0; lo < len(rows); lo += per {
+		part := rows[lo:min(lo+per, len(rows))]
+		args := make([]any, 0, len(part)*width)
+		for _, r := range part {
+			args = append(args, r...)
+		}
+		stmt := insert + strings.TrimSuffix(strings.Repeat(tuple+",", len(part)), ",")
+		if _, err := q.ExecContext(ctx, db.q(stmt), args...); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"io"
 	"runtime"
 	"sync/atomic"
 	"testing"
@@ -99,5 +100,18 @@ func BenchmarkMillionActions(b *testing.B) {
 		runtime.ReadMemStats(&after)
 		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/(1<<20), "MB-held")
 		runtime.KeepAlive(r)
+	}
+}
+
+// BenchmarkWriteHTML renders the HTML report of a 70-second run of
+// 25,922 actions: four charts of 240 intervals and the table.
+func BenchmarkWriteHTML(b *testing.B) {
+	r := NewRecorder(Options{Target: "http://127.0.0.1:5001", Start: t0})
+	syntheticRun(r, 25_922, 70*time.Second, 1)
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := r.WriteHTML(io.Discard); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

@@ -10,15 +10,14 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/minitwit-cd/kit/internal/chart"
 )
 
 //go:embed report.html.tmpl
 var htmlSource string
 
-var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
-	"add": func(a, b float64) float64 { return a + b },
-	"mul": func(a, b float64) float64 { return a * b },
-}).Parse(htmlSource))
+var htmlTemplate = template.Must(template.New("report").Parse(htmlSource))
 
 // displayBuckets is how many bars and points a chart draws at most; the
 // series is merged down to it so bars stay wide enough to see and hover.
@@ -33,32 +32,29 @@ func (r *Recorder) WriteHTML(w io.Writer) error {
 	start, width, buckets := r.ser.view(displayBuckets)
 	s.Start, s.BucketWidth, s.Series = start, width, buckets
 	p := newPage(s)
-	p.Percentiles = percentileChart(s, hists)
+	p.Percentiles = newSection("percentiles", "the whole run's latency distribution per command; logarithmic on both axes, so the tail is as visible as the median", percentileChart(s, hists))
 	if err := htmlTemplate.Execute(w, p); err != nil {
 		return fmt.Errorf("write html report: %w", err)
 	}
 	return nil
 }
 
-// Chart geometry, in viewBox units.
+// Chart geometry, in viewBox units: a wide plot with room for duration
+// labels on the left.
 const (
 	chartW      = 1000.0
-	chartH      = 280.0 // latency and errors
-	smallChartH = 200.0 // throughput
-	plotLeft    = 64.0
-	plotRight   = 24.0
-	plotTop     = 16.0
-	plotBottom  = 36.0
-	plotW       = chartW - plotLeft - plotRight
+	chartH      = 228.0 // latency, errors and percentiles plots
+	smallChartH = 148.0 // throughput, and errors when there are none
 )
+
+var chartMargin = chart.Margin{Left: 64, Right: 24, Top: 16, Bottom: 36}
 
 type page struct {
 	Target, Start, Duration, Total, Rate, Budget string
 	Verdict                                      string
 	Failed                                       bool
 	Cards                                        []card
-	Latency, Errors, Throughput, Percentiles     chart
-	ErrorLegend                                  []legend
+	Latency, Errors, Throughput, Percentiles     section
 	Header                                       []string
 	Rows                                         [][]cell
 	Lateness                                     string
@@ -70,56 +66,15 @@ type card struct{ Label, Value, Note string }
 // non-zero error count.
 type cell struct{ Text, Class string }
 
-type legend struct{ Label, Color, Dash string }
-
-type chart struct {
+// section is one chart of the page with its heading.
+type section struct {
 	ID, Title, Note string
-	W, H            float64
-	PlotX, PlotY    float64
-	PlotW, PlotH    float64
-	XTicks          []tick
-	YTicks          []tick
-	Paths           []path
-	Bars            []barGroup
-	HLines          []hline
-	Bands           []band
-	Legend          []legend
-	Empty           string
+	SVG             template.HTML
 }
 
-type tick struct {
-	Pos    float64
-	Label  string
-	Minor  bool
-	Anchor string // text-anchor of an x tick's label
-}
-
-type path struct {
-	Name, Color, Dash, D string
-	Width                float64
-	Points               int
-	Fill                 string
-}
-
-type hline struct {
-	Y            float64
-	Label, Color string
-}
-
-// band is a shaded horizontal stripe of the plot (over the budget).
-type band struct {
-	Y, H  float64
-	Color string
-}
-
-type barGroup struct {
-	Title string
-	Rects []rect
-}
-
-type rect struct {
-	X, Y, W, H float64
-	Color      string
+func newSection(id, note string, c chart.Chart) section {
+	c.ID = id + "-chart"
+	return section{ID: id, Title: c.Title, Note: note, SVG: c.HTML()}
 }
 
 var classColors = []struct {
@@ -169,9 +124,9 @@ func newPage(s Summary) page {
 		{"max latency", dur(all.Max), ""},
 		{"late sends", count(s.Lateness.LateSends), "≥ " + dur(s.Lateness.Threshold) + " behind schedule"},
 	}
-	p.Latency = latencyChart(s)
-	p.Errors = errorChart(s)
-	p.Throughput = throughputChart(s)
+	p.Latency = newSection("latency", "p50, p99 and max per interval, measured from the scheduled send time; logarithmic scale", latencyChart(s))
+	p.Errors = newSection("errors", "failed requests per interval by class, consequences of earlier failures in grey", errorChart(s))
+	p.Throughput = newSection("throughput", "requests per second, by scheduled send time", throughputChart(s))
 	p.Header = tableHeader
 	for _, name := range s.Commands() {
 		c := s.ByCommand[name]
@@ -207,20 +162,47 @@ func pct(n, total int64) string {
 	return strconv.FormatFloat(100*float64(n)/float64(total), 'f', 2, 64)
 }
 
-func baseChart(id, title, note string, h float64, s Summary) chart {
-	c := chart{ID: id, Title: title, Note: note, W: chartW, H: h, PlotX: plotLeft, PlotY: plotTop, PlotW: plotW, PlotH: h - plotTop - plotBottom}
-	c.XTicks = timeTicks(time.Duration(len(s.Series)) * s.BucketWidth)
-	return c
+// baseChart is a chart of the run over time: a wide plot, the time since
+// the start on the x axis with a mark per tick, the legend above.
+func baseChart(title string, h float64, s Summary) chart.Chart {
+	return chart.Chart{
+		Title: title, Width: chartW, PlotHeight: h, Margin: chartMargin, LegendAt: chart.Above,
+		X: chart.Axis{Scale: chart.Elapsed, Min: 0, Max: (time.Duration(len(s.Series)) * s.BucketWidth).Seconds(), TickMarks: true},
+	}
 }
 
-// bottom is the y coordinate of the plot's baseline.
-func (c *chart) bottom() float64 { return c.PlotY + c.PlotH }
+// xOf is the x value of the centre of bucket i: seconds since the start.
+func xOf(s Summary, i int) float64 { return (float64(i) + 0.5) * s.BucketWidth.Seconds() }
 
-// xOf is the x coordinate of the centre of bucket i of n.
-func xOf(i, n int) float64 { return plotLeft + (float64(i)+0.5)*plotW/float64(n) }
+// axisMicros is a duration's value on a latency axis (microseconds).
+func axisMicros(d time.Duration) float64 { return float64(d.Microseconds()) }
 
-func latencyChart(s Summary) chart {
-	c := baseChart("latency", "Latency over time", "p50, p99 and max per interval, measured from the scheduled send time; logarithmic scale", chartH, s)
+// microsLabel labels a latency axis value without trailing zeros: 10ms,
+// 1s, 100µs.
+func microsLabel(v float64) string {
+	d := time.Duration(v) * time.Microsecond
+	if d < time.Millisecond {
+		return strconv.FormatInt(d.Microseconds(), 10) + "µs"
+	}
+	if d < time.Second {
+		return strconv.FormatFloat(float64(d)/float64(time.Millisecond), 'f', -1, 64) + "ms"
+	}
+	return strconv.FormatFloat(d.Seconds(), 'f', -1, 64) + "s"
+}
+
+// latencyAxis is a logarithmic axis of whole decades from lo (at least
+// 10µs) to hi.
+func latencyAxis(lo, hi time.Duration) chart.Axis {
+	return chart.Axis{Scale: chart.Log, Min: math.Max(axisMicros(lo), 10), Max: math.Max(axisMicros(hi), 1), Format: microsLabel}
+}
+
+// budgetLine marks the budget and shades the plot above it.
+func budgetLine(s Summary) []chart.Threshold {
+	return []chart.Threshold{{Value: axisMicros(s.Budget), Label: "budget " + dur(s.Budget), Color: "#dc2626", Shade: "#fef2f2"}}
+}
+
+func latencyChart(s Summary) chart.Chart {
+	c := baseChart("Latency over time", chartH, s)
 	n := len(s.Series)
 	lo, hi := time.Duration(math.MaxInt64), s.Budget
 	for _, b := range s.Series {
@@ -234,12 +216,9 @@ func latencyChart(s Summary) chart {
 	}
 	if n == 0 || lo == time.Duration(math.MaxInt64) {
 		lo = time.Millisecond
-		if n == 0 {
-			c.Empty = "No requests recorded."
-		}
 	}
-	y := newLogScale(&c, lo, hi)
-	c.YTicks = y.ticks()
+	c.Y = latencyAxis(lo, hi)
+	c.Empty, c.EmptyAxes = "No requests recorded.", true
 	series := []struct {
 		name, color string
 		width       float64
@@ -250,106 +229,75 @@ func latencyChart(s Summary) chart {
 		{"p50", "#2563eb", 2, func(b Bucket) time.Duration { return b.P50 }},
 	}
 	for _, ser := range series {
-		var d strings.Builder
-		points, gap := 0, true
+		line := chart.Series{Label: ser.name, Color: ser.color, Width: ser.width}
 		for i, b := range s.Series {
-			if b.Count == 0 {
-				gap = true
-				continue
+			y := math.NaN() // an interval without requests is a gap
+			if b.Count > 0 {
+				y = axisMicros(ser.get(b))
 			}
-			cmd := 'L'
-			if gap {
-				cmd = 'M'
-			}
-			fmt.Fprintf(&d, "%c%.1f %.1f", cmd, xOf(i, n), y.pos(ser.get(b)))
-			points++
-			gap = false
+			line.Points = append(line.Points, chart.Point{X: xOf(s, i), Y: y})
 		}
-		c.Paths = append(c.Paths, path{Name: ser.name, Color: ser.color, Width: ser.width, D: d.String(), Points: points})
+		c.Series = append(c.Series, line)
 	}
-	by := y.pos(s.Budget)
-	c.HLines = []hline{{Y: by, Label: "budget " + dur(s.Budget), Color: "#dc2626"}}
-	c.Bands = []band{{Y: plotTop, H: by - plotTop, Color: "#fef2f2"}}
-	c.Legend = []legend{{"p50", "#2563eb", ""}, {"p99", "#7c3aed", ""}, {"max", "#cbd5e1", ""}, {"budget", "#dc2626", "6 4"}}
+	c.Thresholds = budgetLine(s)
+	c.Legend = []chart.Entry{{Label: "p50", Color: "#2563eb"}, {Label: "p99", Color: "#7c3aed"}, {Label: "max", Color: "#cbd5e1"}, {Label: "budget", Color: "#dc2626", Dash: "6 4"}}
 	return c
 }
 
-func errorChart(s Summary) chart {
-	c := baseChart("errors", "Errors over time", "failed requests per interval by class, consequences of earlier failures in grey", chartH, s)
+func errorChart(s Summary) chart.Chart {
+	c := baseChart("Errors over time", chartH, s)
 	n := len(s.Series)
-	var top int64
-	for _, b := range s.Series {
-		top = max(top, b.Errors()+b.Consequence)
-	}
-	if top == 0 {
-		// Nothing to draw: a short chart with the good news.
-		c = baseChart(c.ID, c.Title, c.Note, smallChartH, s)
-	}
-	ymax, steps := niceScale(float64(top))
-	c.YTicks = linearTicks(&c, ymax, steps)
-	bw := plotW / float64(max(n, 1))
-	gapW := 0.0
-	if bw > 3 {
-		gapW = math.Min(bw*0.15, 2)
-	}
-	for i, b := range s.Series {
-		total := b.Errors() + b.Consequence
-		if total == 0 {
-			continue
-		}
-		g := barGroup{}
-		var parts []string
-		base := c.bottom()
-		x := plotLeft + float64(i)*bw + gapW/2
-		for _, cc := range classColors {
-			v := bucketCount(b, cc.o)
-			if v == 0 {
-				continue
-			}
-			// At least 2 units high, so that a single error in a run of
-			// thousands is still visible.
-			h := math.Max(float64(v)/ymax*c.PlotH, 2)
-			base -= h
-			g.Rects = append(g.Rects, rect{X: x, Y: base, W: bw - gapW, H: h, Color: cc.color})
-			parts = append(parts, fmt.Sprintf("%s %s", count(v), cc.o))
-		}
-		g.Title = fmt.Sprintf("%s–%s: %s of %s requests", offsetLabel(b.Offset), offsetLabel(b.Offset+s.BucketWidth), strings.Join(parts, ", "), count(b.Count))
-		c.Bars = append(c.Bars, g)
-	}
-	if n > 0 && len(c.Bars) == 0 {
-		c.Empty = "No errors: every request got the expected status within the budget."
-	} else if n == 0 {
-		c.Empty = "No requests recorded."
-	}
+	bars := &chart.Bars{Stacked: true, Slots: n, MinHeight: 2}
 	for _, cc := range classColors {
-		c.Legend = append(c.Legend, legend{cc.o.String(), cc.color, ""})
+		row := chart.Row{Label: cc.o.String(), Color: cc.color, Values: make([]float64, n)}
+		for i, b := range s.Series {
+			row.Values[i] = float64(bucketCount(b, cc.o))
+		}
+		bars.Series = append(bars.Series, row)
+		c.Legend = append(c.Legend, chart.Entry{Label: cc.o.String(), Color: cc.color})
+	}
+	any := false
+	for _, b := range s.Series {
+		var parts []string
+		for _, cc := range classColors {
+			if v := bucketCount(b, cc.o); v > 0 {
+				parts = append(parts, fmt.Sprintf("%s %s", count(v), cc.o))
+			}
+		}
+		title := ""
+		if len(parts) > 0 {
+			any = true
+			title = fmt.Sprintf("%s–%s: %s of %s requests", chart.ElapsedLabel(b.Offset), chart.ElapsedLabel(b.Offset+s.BucketWidth), strings.Join(parts, ", "), count(b.Count))
+		}
+		bars.Titles = append(bars.Titles, title)
+	}
+	c.Bars = bars
+	c.Y = chart.Axis{Integer: true}
+	c.EmptyAxes = true
+	if !any {
+		// Nothing to draw: a short chart with the good news.
+		c.PlotHeight = smallChartH
+		c.Empty, c.EmptyOK = "No errors: every request got the expected status within the budget.", true
+	}
+	if n == 0 {
+		c.Empty, c.EmptyOK = "No requests recorded.", false
 	}
 	return c
 }
 
-func throughputChart(s Summary) chart {
-	c := baseChart("throughput", "Requests over time", "requests per second, by scheduled send time", smallChartH, s)
-	n := len(s.Series)
+func throughputChart(s Summary) chart.Chart {
+	c := baseChart("Requests over time", smallChartH, s)
+	c.LegendAt = chart.Hidden
+	c.Empty, c.EmptyAxes = "No requests recorded.", true
 	sec := s.BucketWidth.Seconds()
-	var top float64
-	for _, b := range s.Series {
-		if sec > 0 {
-			top = max(top, float64(b.Count)/sec)
-		}
-	}
-	ymax, steps := niceScale(top)
-	c.YTicks = linearTicks(&c, ymax, steps)
-	if n == 0 || sec <= 0 {
-		c.Empty = "No requests recorded."
+	if len(s.Series) == 0 || sec <= 0 {
 		return c
 	}
-	var d strings.Builder
-	fmt.Fprintf(&d, "M%.1f %.1f", plotLeft, c.bottom())
+	area := chart.Series{Label: "rate", Color: "#0d9488", Fill: "#99f6e4", Area: true, Width: 1.5}
 	for i, b := range s.Series {
-		fmt.Fprintf(&d, "L%.1f %.1f", xOf(i, n), c.bottom()-float64(b.Count)/sec/ymax*c.PlotH)
+		area.Points = append(area.Points, chart.Point{X: xOf(s, i), Y: float64(b.Count) / sec})
 	}
-	fmt.Fprintf(&d, "L%.1f %.1fZ", plotLeft+plotW, c.bottom())
-	c.Paths = []path{{Name: "rate", Color: "#0d9488", Fill: "#99f6e4", Width: 1.5, D: d.String(), Points: n}}
+	c.Series = []chart.Series{area}
 	return c
 }
 
@@ -369,135 +317,6 @@ func bucketCount(b Bucket, o Outcome) int64 {
 	return b.OK
 }
 
-// logScale maps durations onto the plot's height logarithmically, between
-// whole decades around the data.
-type logScale struct {
-	lo, hi         float64 // log10 of microseconds
-	bottom, height float64 // plot coordinates
-}
-
-func newLogScale(c *chart, lo, hi time.Duration) logScale {
-	l := math.Floor(math.Log10(math.Max(float64(lo.Microseconds()), 10)))
-	h := math.Ceil(math.Log10(math.Max(float64(hi.Microseconds()), 1)))
-	if h <= l {
-		h = l + 1
-	}
-	return logScale{l, h, c.bottom(), c.PlotH}
-}
-
-func (s logScale) pos(d time.Duration) float64 {
-	v := math.Log10(math.Max(float64(d.Microseconds()), 1))
-	v = math.Min(math.Max(v, s.lo), s.hi)
-	return s.bottom - (v-s.lo)/(s.hi-s.lo)*s.height
-}
-
-func (s logScale) ticks() []tick {
-	var out []tick
-	for e := s.lo; e <= s.hi; e++ {
-		d := time.Duration(math.Pow(10, e)) * time.Microsecond
-		out = append(out, tick{Pos: s.pos(d), Label: roundDur(d)})
-		if e < s.hi && s.hi-s.lo <= 4 {
-			for _, m := range []float64{2, 5} {
-				md := time.Duration(m*math.Pow(10, e)) * time.Microsecond
-				out = append(out, tick{Pos: s.pos(md), Label: roundDur(md), Minor: true})
-			}
-		}
-	}
-	return out
-}
-
-// roundDur labels a round duration without trailing zeros: 10ms, 1s, 100µs.
-func roundDur(d time.Duration) string {
-	if d < time.Millisecond {
-		return strconv.FormatInt(d.Microseconds(), 10) + "µs"
-	}
-	if d < time.Second {
-		return strconv.FormatFloat(float64(d)/float64(time.Millisecond), 'f', -1, 64) + "ms"
-	}
-	return strconv.FormatFloat(d.Seconds(), 'f', -1, 64) + "s"
-}
-
-// niceScale picks the top of a linear axis for values up to v and the
-// number of tick intervals: whole numbers for small counts, otherwise five
-// intervals of a round step (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 times a power
-// of ten for the top), so the tallest bar fills most of the plot.
-func niceScale(v float64) (top float64, steps int) {
-	switch {
-	case v <= 1:
-		return 1, 1
-	case v <= 5:
-		top = math.Ceil(v)
-		return top, int(top)
-	case v <= 10:
-		return 10, 5
-	}
-	p := math.Pow(10, math.Floor(math.Log10(v)))
-	for _, m := range []float64{1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10} {
-		if m*p >= v {
-			return m * p, 5
-		}
-	}
-	return 10 * p, 5
-}
-
-// linearTicks places steps+1 ticks from 0 to top.
-func linearTicks(c *chart, top float64, steps int) []tick {
-	var out []tick
-	for i := 0; i <= steps; i++ {
-		v := top * float64(i) / float64(steps)
-		out = append(out, tick{Pos: c.bottom() - v/top*c.PlotH, Label: strconv.FormatFloat(v, 'f', -1, 64)})
-	}
-	return out
-}
-
-var tickSteps = []time.Duration{
-	100 * time.Millisecond, 200 * time.Millisecond, 500 * time.Millisecond,
-	time.Second, 2 * time.Second, 5 * time.Second, 10 * time.Second, 15 * time.Second, 30 * time.Second,
-	time.Minute, 2 * time.Minute, 5 * time.Minute, 10 * time.Minute, 15 * time.Minute, 30 * time.Minute,
-	time.Hour, 2 * time.Hour, 3 * time.Hour, 6 * time.Hour, 12 * time.Hour, 24 * time.Hour,
-}
-
-// timeTicks places at most about ten round time marks across a span.
-func timeTicks(span time.Duration) []tick {
-	if span <= 0 {
-		return nil
-	}
-	step := tickSteps[len(tickSteps)-1]
-	for _, st := range tickSteps {
-		if span/st <= 10 {
-			step = st
-			break
-		}
-	}
-	var out []tick
-	for t := time.Duration(0); t <= span; t += step {
-		x := plotLeft + float64(t)/float64(span)*plotW
-		anchor := "middle"
-		if x > plotLeft+plotW-20 {
-			anchor = "end" // keep the last label inside the chart
-		}
-		out = append(out, tick{Pos: x, Label: offsetLabel(t), Anchor: anchor})
-	}
-	return out
-}
-
-// offsetLabel formats a time offset from the run's start: 0s, 1.5s, 2m30s, 1h05m.
-func offsetLabel(d time.Duration) string {
-	switch {
-	case d < time.Minute:
-		return strconv.FormatFloat(d.Seconds(), 'f', -1, 64) + "s"
-	case d < time.Hour:
-		m := int(d / time.Minute)
-		sec := int((d % time.Minute) / time.Second)
-		if sec == 0 {
-			return fmt.Sprintf("%dm", m)
-		}
-		return fmt.Sprintf("%dm%02ds", m, sec)
-	default:
-		return fmt.Sprintf("%dh%02dm", int(d/time.Hour), int((d%time.Hour)/time.Minute))
-	}
-}
-
 // commandColors gives each course command a fixed colour; others take the
 // spare ones in order.
 var (
@@ -512,14 +331,13 @@ const percentileStep = 0.05
 // percentileChart draws the latency distribution of each command: latency
 // (log scale) against percentile, with the x axis stretched so that 90%,
 // 99%, 99.9% ... are equally spaced and the tail is visible.
-func percentileChart(s Summary, hists map[string]*cmdAcc) chart {
-	c := baseChart("percentiles", "Latency by percentile", "the whole run's latency distribution per command; logarithmic on both axes, so the tail is as visible as the median", chartH, s)
+func percentileChart(s Summary, hists map[string]*cmdAcc) chart.Chart {
+	c := baseChart("Latency by percentile", chartH, s)
 	all := s.ByCommand[AllCommands]
 	// As many decades as the data can resolve: a percentile beyond
 	// 1 - 1/count is the maximum.
 	decades := math.Min(math.Max(math.Floor(math.Log10(float64(max(all.Count, 1)))), 1), 5)
-	xOfDecade := func(d float64) float64 { return plotLeft + d/decades*plotW }
-	c.XTicks = nil
+	c.X = chart.Axis{Min: 0, Max: decades, TickMarks: true}
 	for d := 0.0; d <= decades; d++ {
 		label := "0%"
 		if d > 0 {
@@ -529,7 +347,7 @@ func percentileChart(s Summary, hists map[string]*cmdAcc) chart {
 		if d == decades {
 			anchor = "end"
 		}
-		c.XTicks = append(c.XTicks, tick{Pos: xOfDecade(d), Label: label, Anchor: anchor})
+		c.X.Ticks = append(c.X.Ticks, chart.Tick{At: d, Label: label, Anchor: anchor})
 	}
 	lo, hi := time.Duration(math.MaxInt64), s.Budget
 	for _, name := range s.Commands() {
@@ -540,10 +358,9 @@ func percentileChart(s Summary, hists map[string]*cmdAcc) chart {
 	}
 	if lo == time.Duration(math.MaxInt64) {
 		lo = time.Millisecond
-		c.Empty = "No requests recorded."
 	}
-	y := newLogScale(&c, lo, hi)
-	c.YTicks = y.ticks()
+	c.Y = latencyAxis(lo, hi)
+	c.Empty, c.EmptyAxes = "No requests recorded.", true
 	spare := 0
 	// The total goes first, wide and pale, so the commands draw over it.
 	order := append([]string{AllCommands}, slices.DeleteFunc(s.Commands(), func(n string) bool { return n == AllCommands })...)
@@ -554,7 +371,7 @@ func percentileChart(s Summary, hists map[string]*cmdAcc) chart {
 			color = spareColors[spare%len(spareColors)]
 			spare++
 		}
-		c.Legend = append(c.Legend, legend{Label: name, Color: color})
+		c.Legend = append(c.Legend, chart.Entry{Label: name, Color: color})
 		if st.Count == 0 {
 			continue
 		}
@@ -563,23 +380,15 @@ func percentileChart(s Summary, hists map[string]*cmdAcc) chart {
 		for d := 0.0; d <= limit+1e-9; d += percentileStep {
 			ps = append(ps, 100*(1-math.Pow(10, -d)))
 		}
-		vals := hists[name].hist.ValueAtPercentilesSlice(ps)
-		var d strings.Builder
-		for i, v := range vals {
-			cmd := 'L'
-			if i == 0 {
-				cmd = 'M'
-			}
-			fmt.Fprintf(&d, "%c%.1f %.1f", cmd, xOfDecade(float64(i)*percentileStep), y.pos(fromMicros(v, st.Max)))
-		}
-		width := 1.8
+		line := chart.Series{Label: name, Color: color, Width: 1.8}
 		if name == AllCommands {
-			width = 5
+			line.Width = 5
 		}
-		c.Paths = append(c.Paths, path{Name: name, Color: color, Width: width, D: d.String(), Points: len(vals)})
+		for i, v := range hists[name].hist.ValueAtPercentilesSlice(ps) {
+			line.Points = append(line.Points, chart.Point{X: float64(i) * percentileStep, Y: axisMicros(fromMicros(v, st.Max))})
+		}
+		c.Series = append(c.Series, line)
 	}
-	by := y.pos(s.Budget)
-	c.HLines = []hline{{Y: by, Label: "budget " + dur(s.Budget), Color: "#dc2626"}}
-	c.Bands = []band{{Y: plotTop, H: by - plotTop, Color: "#fef2f2"}}
+	c.Thresholds = budgetLine(s)
 	return c
 }

@@ -245,18 +245,28 @@ func TestWriteHTMLNoErrors(t *testing.T) {
 	}
 }
 
-func TestNiceScale(t *testing.T) {
-	tests := []struct {
-		v     float64
-		top   float64
-		steps int
-	}{
-		{0, 1, 1}, {1, 1, 1}, {2.2, 3, 3}, {5, 5, 5}, {7, 10, 5}, {11, 12, 5}, {147, 150, 5}, {6200, 8000, 5}, {8001, 10000, 5},
-	}
-	for _, tt := range tests {
-		top, steps := niceScale(tt.v)
-		if top != tt.top || steps != tt.steps || top < tt.v {
-			t.Errorf("niceScale(%v) = %v, %d; want %v, %d", tt.v, top, steps, tt.top, tt.steps)
+// TestErrorAxisFitsTallestBar checks the errors chart's linear axis (the
+// shared chart package's, which replaced the report's own niceScale): its
+// top is a round number that holds the tallest bar without leaving most
+// of the plot empty.
+func TestErrorAxisFitsTallestBar(t *testing.T) {
+	for _, v := range []int{1, 2, 5, 7, 11, 147, 6200, 8001} {
+		r := NewRecorder(Options{Target: "http://127.0.0.1:5001", Start: t0, Bucket: time.Second})
+		for i := range v {
+			r.Add(Sample{ActionID: int64(i), Command: "tweet", Scheduled: t0, Latency: time.Millisecond, Outcome: WrongStatus, Status: 500})
+		}
+		r.Add(Sample{ActionID: int64(v), Command: "tweet", Scheduled: t0.Add(10 * time.Second), Latency: time.Millisecond, Status: 204})
+		var b bytes.Buffer
+		if err := r.WriteHTML(&b); err != nil {
+			t.Fatal(err)
+		}
+		labels := elements(byID(parseHTML(t, b.Bytes()), "errors-chart"), "text", "y")
+		if len(labels) < 2 {
+			t.Fatalf("%d: %d y labels", v, len(labels))
+		}
+		top, err := strconv.ParseFloat(textOf(labels[len(labels)-1]), 64)
+		if err != nil || top < float64(v) || top > 2*float64(v) && v > 1 {
+			t.Errorf("tallest bar %d: axis top %q, want a round number from %d to %d", v, textOf(labels[len(labels)-1]), v, 2*v)
 		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/minitwit-cd/kit/internal/chart/charttest"
 	"github.com/minitwit-cd/kit/internal/testenv"
 )
 
@@ -91,6 +92,36 @@ func TestChromiumRendersPages(t *testing.T) {
 			if b.Dx() != 1280 || len(colours) < 20 {
 				t.Fatalf("screenshot %dx%d with %d colours looks blank", b.Dx(), b.Dy(), len(colours))
 			}
+		})
+	}
+}
+
+// TestChartsInChromium loads the pages with charts in headless Chromium
+// and checks that each chart is laid out at a real size with visible
+// shapes (the CSP forbids style attributes, so a chart styled by them
+// would collapse or lose its colours). The screenshots go to
+// $CHART_SCREENSHOTS (or a temporary directory).
+func TestChartsInChromium(t *testing.T) {
+	f := newFixture(t)
+	dir := charttest.Dir(t)
+	for _, tc := range []struct {
+		name, path string
+		labels     []string
+	}{
+		{"tracker-environment", "/ui/cyber-dojo/environments/aws-prod", []string{"Replicas per artifact in aws-prod"}},
+		{"tracker-environment-time", "/ui/cyber-dojo/environments/aws-prod?scale=time", []string{"Replicas per artifact in aws-prod"}},
+		{"tracker-flow", "/ui/cyber-dojo/flows/runner", []string{"Deployments per week", "Lead time"}},
+		{"tracker-environment-empty", "/ui/cyber-dojo/environments/staging", []string{"Replicas per artifact in staging"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			charts := charttest.Shoot(t, f.srv.URL+tc.path, dir, tc.name, 1280)
+			// The page's column is about 1050 px wide; an empty chart is
+			// a box with its message.
+			minShapes := 20
+			if strings.HasSuffix(tc.name, "empty") {
+				minShapes = 2
+			}
+			charttest.Check(t, charts, 900, minShapes, tc.labels...)
 		})
 	}
 }

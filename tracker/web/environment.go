@@ -11,8 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/minitwit-cd/kit/internal/chart"
 	"github.com/minitwit-cd/kit/tracker/model"
-	"github.com/minitwit-cd/kit/tracker/web/chart"
 )
 
 // snapshotsPerPage is the length of an environment's snapshot list page.
@@ -125,7 +125,7 @@ func (h *handler) environmentPage(w http.ResponseWriter, r *http.Request, o orgR
 		return
 	}
 	v.Window = len(steps.Times)
-	v.Chart = chart.StackedSteps(steps)
+	v.Chart = chart.StackedSteps(steps).HTML()
 	h.render(w, r, http.StatusOK, "environment", page{
 		Title: env.Name, Org: o.org, Authed: o.authed,
 		Crumbs: []crumb{{Name: o.org, URL: orgURL(o.org)}, {Name: "environments", URL: orgURL(o.org) + "#environments"}, {Name: env.Name}},
@@ -210,12 +210,12 @@ func (h *handler) replicaSteps(ctx context.Context, o orgReq, env model.Environm
 	for _, s := range order {
 		if flows.visible(s.flow) {
 			row[s.fingerprint] = len(steps.Series)
-			steps.Series = append(steps.Series, chart.Series{Label: h.seriesLabel(ctx, o.org, s)})
+			steps.Series = append(steps.Series, chart.Row{Label: h.seriesLabel(ctx, o.org, s)})
 			continue
 		}
 		if hidden < 0 {
 			hidden = len(steps.Series)
-			steps.Series = append(steps.Series, chart.Series{Label: hiddenLabel, Color: "#94a3b8"})
+			steps.Series = append(steps.Series, chart.Row{Label: hiddenLabel, Color: "#94a3b8"})
 		}
 		row[s.fingerprint] = hidden
 	}
@@ -253,7 +253,7 @@ func capBands(s *chart.Steps, max int) {
 	if len(s.Series) <= max {
 		return
 	}
-	peak := func(se chart.Series) float64 {
+	peak := func(se chart.Row) float64 {
 		p := 0.0
 		for _, v := range se.Values {
 			p = math.Max(p, v)
@@ -269,8 +269,8 @@ func capBands(s *chart.Steps, max int) {
 	for _, i := range idx[:max-1] {
 		keep[i] = true
 	}
-	rest := chart.Series{Values: make([]float64, len(s.Times)), Color: "#cbd5e1"}
-	var kept []chart.Series
+	rest := chart.Row{Values: make([]float64, len(s.Times)), Color: "#cbd5e1"}
+	var kept []chart.Row
 	merged := 0
 	for i, se := range s.Series {
 		if keep[i] {

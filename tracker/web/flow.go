@@ -11,8 +11,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/minitwit-cd/kit/internal/chart"
 	"github.com/minitwit-cd/kit/tracker/model"
-	"github.com/minitwit-cd/kit/tracker/web/chart"
 )
 
 // artifactsPerPage is how many artifacts a flow's page lists.
@@ -183,9 +183,9 @@ func fillMetrics(o orgReq, days int, now time.Time, metrics []model.DORAMetrics,
 	for i, m := range metrics {
 		envs[i] = m.Environment
 	}
-	v.Charts = append(v.Charts, titledChart{Title: "Deployments per week", SVG: chart.BarChart(weeklyDeployments(envs, deps, from, now))})
+	v.Charts = append(v.Charts, titledChart{Title: "Deployments per week", SVG: chart.BarChart("Deployments per week", "deployments", weeklyDeployments(envs, deps, from, now)).HTML()})
 	lead := leadTimes(envs, starts)
-	v.Charts = append(v.Charts, titledChart{Title: "Lead time from commit to running (" + lead.Unit + ")", SVG: chart.LineChart(lead)})
+	v.Charts = append(v.Charts, titledChart{Title: "Lead time from commit to running (" + lead.Unit + ")", SVG: chart.LineChart(lead).HTML()})
 }
 
 // weeklyDeployments buckets deployments into 7-day groups ending at now,
@@ -196,16 +196,16 @@ func weeklyDeployments(envs []string, deps []model.Deployment, from, now time.Ti
 		weeks = 1
 	}
 	start := now.Add(-time.Duration(weeks) * 7 * 24 * time.Hour)
-	b := chart.Bars{Title: "Deployments per week", Unit: "deployments"}
+	var b chart.Bars
 	for i := 0; i < weeks; i++ {
 		b.Groups = append(b.Groups, start.Add(time.Duration(i)*7*24*time.Hour).UTC().Format("Jan 2"))
 	}
 	idx := map[string]int{}
 	for i, e := range envs {
 		idx[e] = i
-		b.Series = append(b.Series, chart.Series{Label: e, Values: make([]float64, weeks)})
+		b.Series = append(b.Series, chart.Row{Label: e, Values: make([]float64, weeks)})
 	}
-	failed := chart.Series{Label: "failed or rolled back", Values: make([]float64, weeks), Color: "#dc2626"}
+	failed := chart.Row{Label: "failed or rolled back", Values: make([]float64, weeks), Color: "#dc2626"}
 	anyFailed := false
 	for _, d := range deps {
 		i, ok := idx[d.Environment]
@@ -233,10 +233,10 @@ func weeklyDeployments(envs []string, deps []model.Deployment, from, now time.Ti
 // FlowStarts query): the time from its commit (or its creation when the
 // commit time is unknown) to its first start.
 func leadTimes(envs []string, starts []model.FlowStart) chart.Lines {
-	byEnv := map[string][]chart.Point{}
+	byEnv := map[string][]chart.TimePoint{}
 	for _, st := range starts {
 		if start := st.LeadStart(); !st.At.Before(start) {
-			byEnv[st.Environment] = append(byEnv[st.Environment], chart.Point{T: st.At, V: st.At.Sub(start).Seconds()})
+			byEnv[st.Environment] = append(byEnv[st.Environment], chart.TimePoint{T: st.At, V: st.At.Sub(start).Seconds()})
 		}
 	}
 	out := chart.Lines{Title: "Lead time"}

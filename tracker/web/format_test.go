@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/minitwit-cd/kit/tracker/web/chart"
+	"github.com/minitwit-cd/kit/internal/chart"
 )
 
 func TestMetricFormats(t *testing.T) {
@@ -64,7 +64,7 @@ func TestScaleLeadTimes(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.unit, func(t *testing.T) {
-			l := chart.Lines{Lines: []chart.Line{{Label: "env", Points: []chart.Point{{V: tc.longest}}}}}
+			l := chart.Lines{Lines: []chart.Line{{Label: "env", Points: []chart.TimePoint{{V: tc.longest}}}}}
 			scaleLeadTimes(&l)
 			if l.Unit != tc.unit || math.Abs(l.Lines[0].Points[0].V-tc.scaled) > 1e-9 {
 				t.Fatalf("%v s → %v %s, want %v %s", tc.longest, l.Lines[0].Points[0].V, l.Unit, tc.scaled, tc.unit)
@@ -77,7 +77,7 @@ func TestCapBands(t *testing.T) {
 	s := chart.Steps{Times: make([]time.Time, 2)}
 	for i := range 20 {
 		// Band i peaks at i replicas; the four smallest are merged.
-		s.Series = append(s.Series, chart.Series{Label: fmt.Sprint("a", i), Values: []float64{float64(i), 1}})
+		s.Series = append(s.Series, chart.Row{Label: fmt.Sprint("a", i), Values: []float64{float64(i), 1}})
 	}
 	capBands(&s, 17)
 	if len(s.Series) != 17 {
@@ -90,7 +90,7 @@ func TestCapBands(t *testing.T) {
 	if last.Label != "4 more artifacts" || last.Values[0] != 0+1+2+3 || last.Values[1] != 4 {
 		t.Errorf("merged band %+v, want 4 more artifacts with 6 then 4", last)
 	}
-	small := chart.Steps{Series: []chart.Series{{Label: "x"}}}
+	small := chart.Steps{Series: []chart.Row{{Label: "x"}}}
 	capBands(&small, 16)
 	if len(small.Series) != 1 {
 		t.Errorf("a small chart was changed")

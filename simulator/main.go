@@ -4,30 +4,12 @@
 package main
 
 import (
-	"context"
 	"os"
-	"os/signal"
-	"syscall"
 
-	"golang.org/x/term"
-
+	"github.com/minitwit-cd/kit/internal/cli"
 	"github.com/minitwit-cd/kit/simulator/internal/cmd"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	// After the first signal the run winds down and writes its partial
-	// report; a second signal kills the process the default way.
-	go func() {
-		<-ctx.Done()
-		stop()
-	}()
-	err := cmd.Execute(ctx, os.Args[1:], cmd.IOStreams{
-		In:     os.Stdin,
-		Out:    os.Stdout,
-		ErrOut: os.Stderr,
-		IsTTY:  term.IsTerminal(int(os.Stderr.Fd())),
-	})
-	stop()
-	os.Exit(cmd.ExitCode(err))
-}
+// After the first Ctrl-C the run winds down and writes its partial report
+// (exit 130); a second one kills the process the default way.
+func main() { os.Exit(cli.Main(cmd.Program())) }

@@ -54,7 +54,9 @@ func TestConfigurableCredentials(t *testing.T) {
 	wantStatus(t, serve(t, h, req{target: "/msgs", auth: "Basic " + b64("bot:s3cret")}), http.StatusOK)
 }
 
-func TestLatestRecordedBeforeAuthAndValidation(t *testing.T) {
+// TestLatestRecordedForAdmittedRequests: latest moves for every request
+// the simulator's authorization admits, failed or not, but not for a 403.
+func TestLatestRecordedForAdmittedRequests(t *testing.T) {
 	h, store := newHandler(t)
 	steps := []struct {
 		name   string
@@ -64,7 +66,7 @@ func TestLatestRecordedBeforeAuthAndValidation(t *testing.T) {
 	}{
 		{"nothing yet", req{target: "/latest"}, 200, -1},
 		{"register", req{method: "POST", target: "/register?latest=1", body: `{"username":"a","email":"a@a","pwd":"p"}`, contentType: "application/json"}, 204, 1},
-		{"rejected by auth", req{target: "/msgs?latest=2"}, 403, 2},
+		{"rejected by auth", req{target: "/msgs?latest=2"}, 403, 1},
 		{"rejected by validation", req{method: "POST", target: "/register?latest=3", body: `{}`, contentType: "application/json"}, 400, 3},
 		{"unknown user", req{target: "/msgs/nobody?latest=4", auth: simAuth}, 404, 4},
 		{"non-integer ignored", req{target: "/msgs?latest=five", auth: simAuth}, 200, 4},

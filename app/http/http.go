@@ -38,9 +38,9 @@ const (
 	// MaxBodyBytes caps every request body (JSON and forms).
 	MaxBodyBytes = 1 << 20
 	// MaxUsernameLen caps usernames, in characters (runes).
-	MaxUsernameLen = 255
+	MaxUsernameLen = minitwit.MaxUsernameLen
 	// MaxEmailLen caps e-mail addresses, in characters.
-	MaxEmailLen = 255
+	MaxEmailLen = minitwit.MaxEmailLen
 	// MaxNo is the largest `no` the simulator API honours; larger values
 	// are clamped to it.
 	MaxNo = 1000
@@ -48,12 +48,13 @@ const (
 	DefaultNo = 100
 )
 
-// DefaultBcryptCost is the password hashing cost when none is configured.
-// It is below bcrypt.DefaultCost (10) on purpose: a registration must
-// answer well within the course simulator's 300 ms, and on a busy 2-core
-// host cost 10 alone takes 60 ms idle and over 250 ms under load, while 8
-// takes a quarter of that. Raise it (--bcrypt-cost) on a dedicated host.
-const DefaultBcryptCost = 8
+// DefaultBcryptCost is the password hashing cost when none is configured
+// (minitwit.DefaultBcryptCost says why it is 8).
+const DefaultBcryptCost = minitwit.DefaultBcryptCost
+
+// DefaultSessionTTL is how long a session cookie lasts when none is
+// configured.
+const DefaultSessionTTL = 7 * 24 * time.Hour
 
 // Config configures the handlers. The zero value works: course
 // credentials, a random session secret, no logging, bcrypt's default cost.
@@ -68,7 +69,25 @@ type Config struct {
 	Logger *slog.Logger
 	// BcryptCost is the password hashing cost; 0 means DefaultBcryptCost.
 	// Tests lower it because bcrypt under the race detector is slow.
+	// Ignored when Accounts is set; it must be 0 or in bcrypt's range.
 	BcryptCost int
+	// Accounts registers and signs in users. Pass one to both handlers of
+	// a server so that they share its bound on password checks; nil
+	// creates one per handler with BcryptCost.
+	Accounts *minitwit.Accounts
+	// TrustProxy says the server runs behind a reverse proxy that sets
+	// X-Forwarded-For and X-Forwarded-Proto: the client's address (for
+	// the sign-in throttle) and whether it came over TLS (for the
+	// cookie's Secure attribute) are then taken from those headers.
+	TrustProxy bool
+	// SessionTTL is how long a session lasts; 0 means DefaultSessionTTL.
+	SessionTTL time.Duration
+	// LoginLimit is the sign-in attempts one client address may make at
+	// once and per minute afterwards; 0 means DefaultLoginLimit.
+	LoginLimit int
+	// HideMetrics leaves /metrics out of the handler, for a server that
+	// serves it on a listener of its own (MetricsHandler).
+	HideMetrics bool
 	// Metrics collects request metrics and serves /metrics. Pass one
 	// *Metrics to both handlers of a server so that /metrics counts the
 	// traffic of both ports; nil creates one per handler.
@@ -101,6 +120,19 @@ func (c Config) withDefaults(store minitwit.Store) Config {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
+	if c.Accounts == nil {
+		a, err := minitwit.NewAccounts(store, c.BcryptCost)
+		if err != nil {
+			panic("http: " + err.Error()) // a programming error: server.New checks the cost
+		}
+		c.Accounts = a
+	}
+	if c.SessionTTL <= 0 {
+		c.SessionTTL = DefaultSessionTTL
+	}
+	if c.LoginLimit <= 0 {
+		c.LoginLimit = DefaultLoginLimit
+	}
 	return c
 }
 
@@ -113,6 +145,8 @@ type server struct {
 	// simulator must send, as bytes for constant-time comparison.
 	simUser, simPassword []byte
 	web                  *web
+	// login throttles sign-in attempts per client address.
+	login *throttle
 }
 
 func newServer(cfg Config, store minitwit.Store) *server {
@@ -123,6 +157,7 @@ func newServer(cfg Config, store minitwit.Store) *server {
 		log:         cfg.Logger,
 		simUser:     []byte(cfg.SimUser),
 		simPassword: []byte(cfg.SimPassword),
+		login:       newThrottle(cfg.LoginLimit, time.Now),
 	}
 }
 
@@ -168,8 +203,22 @@ func (s *server) engine() *gin.Engine {
 
 	r.GET("/healthz", s.healthz)
 	r.GET("/version", s.version)
-	r.GET("/metrics", gin.WrapH(s.cfg.Metrics.Handler()))
+	if !s.cfg.HideMetrics {
+		r.GET("/metrics", gin.WrapH(s.cfg.Metrics.Handler()))
+	}
 	return r
+}
+
+// MetricsHandler serves only /metrics (and /healthz, for probes), for a
+// listener of its own (server.Config.MetricsAddr).
+func MetricsHandler(m *Metrics) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", m.Handler())
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"status":"ok"}`))
+	})
+	return mux
 }
 
 // observe is the request log and the request metrics, in one middleware

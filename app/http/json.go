@@ -15,6 +15,20 @@ import (
 
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return &b }}
 
+// maxPooledBuf is the largest buffer put back into bufPool: a rare large
+// answer (1,000 long messages) is left to the garbage collector instead
+// of staying resident in the pool.
+const maxPooledBuf = 256 << 10
+
+// putBuf returns a buffer to bufPool unless it grew past maxPooledBuf.
+func putBuf(bp *[]byte, b []byte) {
+	if cap(b) > maxPooledBuf {
+		return
+	}
+	*bp = b
+	bufPool.Put(bp)
+}
+
 // writeJSONBytes sends body as a JSON response with the status.
 func writeJSONBytes(c *gin.Context, status int, body []byte) {
 	c.Data(status, "application/json", body)
@@ -30,8 +44,7 @@ func writeJSONError(c *gin.Context, status int, msg string) {
 	b = appendJSONString(b, msg)
 	b = append(b, '}')
 	writeJSONBytes(c, status, b)
-	*bp = b
-	bufPool.Put(bp)
+	putBuf(bp, b)
 }
 
 const hexDigits = "0123456789abcdef"

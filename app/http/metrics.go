@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/minitwit-cd/kit/app/minitwit"
+	"github.com/minitwit-cd/kit/internal/httplabel"
 )
 
 // Metrics holds the Prometheus metrics of one server in its own registry
@@ -57,7 +58,10 @@ func (m *Metrics) Handler() http.Handler {
 // their own collectors.
 func (m *Metrics) Registry() *prometheus.Registry { return m.registry }
 
+// observe counts a request. The method becomes a label only when it is a
+// standard one (httplabel.Method): clients choose it freely.
 func (m *Metrics) observe(method, route string, status int, elapsed time.Duration) {
+	method = httplabel.Method(method)
 	m.requests.WithLabelValues(method, route, strconv.Itoa(status)).Inc()
 	m.latency.WithLabelValues(method, route).Observe(elapsed.Seconds())
 }

@@ -8,6 +8,9 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
+	"time"
+
+	"github.com/minitwit-cd/kit/app/minitwit"
 )
 
 // sessionCookie is the web UI's session cookie name.
@@ -17,16 +20,28 @@ const sessionCookie = "minitwit_session"
 // signed cookie: who is signed in, the flashes waiting for the next page,
 // and the CSRF token the forms carry. Signing (HMAC-SHA256) makes it
 // tamper-proof; it holds nothing secret, so it is not encrypted.
+//
+// A session ends at Exp (Unix seconds, set when it starts and again at
+// sign-in), and a signed-in one also when its user signs out anywhere:
+// Gen is the user's session generation at sign-in, which sign-out
+// increments in the store (minitwit.Store.EndSessions).
 type session struct {
 	UserID  int64    `json:"u,omitempty"`
+	Gen     int64    `json:"g,omitempty"`
 	Flashes []string `json:"f,omitempty"`
 	CSRF    string   `json:"c,omitempty"`
+	Exp     int64    `json:"e"`
 
 	dirty bool
 }
 
 // sessions signs and verifies session cookies with one secret.
-type sessions struct{ secret []byte }
+type sessions struct {
+	secret     []byte
+	ttl        time.Duration
+	trustProxy bool
+	now        func() time.Time
+}
 
 func (s sessions) sign(payload string) string {
 	mac := hmac.New(sha256.New, s.secret)
@@ -53,6 +68,10 @@ func (s sessions) load(r *http.Request) *session {
 	if err := json.Unmarshal(raw, sess); err != nil {
 		return &session{}
 	}
+	if s.now().Unix() >= sess.Exp {
+		// Expired (or from before sessions expired): start afresh.
+		return &session{}
+	}
 	return sess
 }
 
@@ -61,14 +80,19 @@ func (s sessions) save(w http.ResponseWriter, r *http.Request, sess *session) {
 	if !sess.dirty {
 		return
 	}
+	now := s.now()
+	if sess.Exp == 0 {
+		sess.Exp = now.Add(s.ttl).Unix()
+	}
 	raw, _ := json.Marshal(sess) // a struct of ints and strings always marshals
 	payload := base64.RawURLEncoding.EncodeToString(raw)
 	http.SetCookie(w, &http.Cookie{
 		Name:     sessionCookie,
 		Value:    payload + "." + s.sign(payload),
 		Path:     "/",
+		MaxAge:   int(max(sess.Exp-now.Unix(), 1)),
 		HttpOnly: true,
-		Secure:   r.TLS != nil,
+		Secure:   isHTTPS(r, s.trustProxy),
 		SameSite: http.SameSiteLaxMode,
 	})
 	sess.dirty = false
@@ -99,10 +123,13 @@ func (sess *session) takeFlashes() []string {
 	return f
 }
 
-// signIn records the signed-in user and rotates the CSRF token, so a token
-// seen before sign-in is worthless after it.
-func (sess *session) signIn(id int64) {
-	sess.UserID = id
+// signIn records the signed-in user and the user's session generation,
+// restarts the expiry and rotates the CSRF token, so a token seen before
+// sign-in is worthless after it.
+func (sess *session) signIn(u minitwit.User) {
+	sess.UserID = u.ID
+	sess.Gen = u.SessionGen
+	sess.Exp = 0 // save sets a fresh one
 	sess.CSRF = ""
 	sess.dirty = true
 }
@@ -110,6 +137,7 @@ func (sess *session) signIn(id int64) {
 // signOut forgets the user and the CSRF token; flashes survive.
 func (sess *session) signOut() {
 	sess.UserID = 0
+	sess.Gen = 0
 	sess.CSRF = ""
 	sess.dirty = true
 }

@@ -17,6 +17,9 @@ type User struct {
 	Email    string
 	// PwHash is the bcrypt hash of the password; never the password.
 	PwHash string
+	// SessionGen counts the user's sign-outs: a session is valid only
+	// while it carries the current value (see Store.EndSessions).
+	SessionGen int64
 }
 
 // Message is a posted message joined with its author, as timelines show it.
@@ -68,6 +71,11 @@ func (p Page) Before() int64 {
 // Methods return *Error values with a Code (ENOTFOUND, ECONFLICT …) for
 // conditions callers branch on, and wrap everything else.
 type Store interface {
+	// The writes CreateUser, AddMessage, Follow and Unfollow record the
+	// action ID of a context made by WithLatest in the same transaction
+	// as their change (one commit per action); when they fail, neither
+	// is committed.
+
 	// CreateUser stores a new user. A taken username is ECONFLICT with the
 	// message "The username is already taken"; under concurrent calls with
 	// one name exactly one succeeds.
@@ -76,6 +84,10 @@ type Store interface {
 	UserByName(ctx context.Context, username string) (User, error)
 	// UserByID returns the user with that ID, or ENOTFOUND.
 	UserByID(ctx context.Context, id int64) (User, error)
+	// EndSessions signs the user out everywhere: it increments the user's
+	// SessionGen, which every session cookie issued before no longer
+	// matches. ENOTFOUND for an unknown user.
+	EndSessions(ctx context.Context, userID int64) error
 
 	// AddMessage stores a message by an existing user at pubDate (stored
 	// with one-second precision) and returns its ID.
@@ -99,7 +111,8 @@ type Store interface {
 	// the order the follows were made.
 	Following(ctx context.Context, who int64, limit int) ([]string, error)
 
-	// SetLatest records the ID of the latest simulator action processed.
+	// SetLatest records the ID of the latest simulator action processed,
+	// for actions that wrote nothing (a read, a refused action).
 	SetLatest(ctx context.Context, latest int64) error
 	// Latest returns the recorded ID, or -1 when none was ever recorded.
 	Latest(ctx context.Context) (int64, error)

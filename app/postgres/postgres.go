@@ -141,8 +141,10 @@ func (db *DB) CreateUser(ctx context.Context, username, email, pwHash string) (m
 		}
 	}
 	u := minitwit.User{Username: username, Email: email, PwHash: pwHash}
-	err := db.pool.QueryRow(ctx, `INSERT INTO "user" (username, email, pw_hash) VALUES ($1, $2, $3) RETURNING user_id`,
-		username, email, pwHash).Scan(&u.ID)
+	err := db.write(ctx, func(q querier) error {
+		return q.QueryRow(ctx, `INSERT INTO "user" (username, email, pw_hash) VALUES ($1, $2, $3) RETURNING user_id`,
+			username, email, pwHash).Scan(&u.ID)
+	})
 	if pgCode(err) == codeUnique {
 		return minitwit.User{}, minitwit.Errorf(minitwit.ECONFLICT, "%s", minitwit.MsgUsernameTaken)
 	} else if err != nil {
@@ -159,8 +161,8 @@ func (db *DB) UserByName(ctx context.Context, username string) (minitwit.User, e
 		return minitwit.User{}, minitwit.Errorf(minitwit.ENOTFOUND, "Unknown user %q", username)
 	}
 	var u minitwit.User
-	err := db.pool.QueryRow(ctx, `SELECT user_id, username, email, pw_hash FROM "user" WHERE username = $1`, username).
-		Scan(&u.ID, &u.Username, &u.Email, &u.PwHash)
+	err := db.pool.QueryRow(ctx, `SELECT user_id, username, email, pw_hash, session_gen FROM "user" WHERE username = $1`, username).
+		Scan(&u.ID, &u.Username, &u.Email, &u.PwHash, &u.SessionGen)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return minitwit.User{}, minitwit.Errorf(minitwit.ENOTFOUND, "Unknown user %q", username)
 	} else if err != nil {
@@ -172,8 +174,8 @@ func (db *DB) UserByName(ctx context.Context, username string) (minitwit.User, e
 // UserByID returns the user with that ID, or ENOTFOUND.
 func (db *DB) UserByID(ctx context.Context, id int64) (minitwit.User, error) {
 	var u minitwit.User
-	err := db.pool.QueryRow(ctx, `SELECT user_id, username, email, pw_hash FROM "user" WHERE user_id = $1`, id).
-		Scan(&u.ID, &u.Username, &u.Email, &u.PwHash)
+	err := db.pool.QueryRow(ctx, `SELECT user_id, username, email, pw_hash, session_gen FROM "user" WHERE user_id = $1`, id).
+		Scan(&u.ID, &u.Username, &u.Email, &u.PwHash, &u.SessionGen)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return minitwit.User{}, minitwit.Errorf(minitwit.ENOTFOUND, "Unknown user %d", id)
 	} else if err != nil {
@@ -185,12 +187,14 @@ func (db *DB) UserByID(ctx context.Context, id int64) (minitwit.User, error) {
 // AddMessage stores a message by an existing user; ENOTFOUND when the
 // author does not exist.
 func (db *DB) AddMessage(ctx context.Context, authorID int64, text string, pubDate time.Time) (int64, error) {
-	if err := minitwit.CheckText("message", text, 0); err != nil {
+	if err := minitwit.ValidateMessage(text); err != nil {
 		return 0, err
 	}
 	var id int64
-	err := db.pool.QueryRow(ctx, `INSERT INTO message (author_id, text, pub_date) VALUES ($1, $2, $3) RETURNING message_id`,
-		authorID, text, pubDate.Unix()).Scan(&id)
+	err := db.write(ctx, func(q querier) error {
+		return q.QueryRow(ctx, `INSERT INTO message (author_id, text, pub_date) VALUES ($1, $2, $3) RETURNING message_id`,
+			authorID, text, pubDate.Unix()).Scan(&id)
+	})
 	if pgCode(err) == codeForeignKey {
 		return 0, minitwit.Errorf(minitwit.ENOTFOUND, "Unknown user %d", authorID)
 	} else if err != nil {
@@ -281,7 +285,10 @@ func (db *DB) timeline(ctx context.Context, query string, args ...any) ([]minitw
 // Follow makes who follow whom; again keeps the one edge and its place in
 // Following. ENOTFOUND when either user is missing.
 func (db *DB) Follow(ctx context.Context, who, whom int64) error {
-	_, err := db.pool.Exec(ctx, `INSERT INTO follower (who_id, whom_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, who, whom)
+	err := db.write(ctx, func(q querier) error {
+		_, err := q.Exec(ctx, `INSERT INTO follower (who_id, whom_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, who, whom)
+		return err
+	})
 	if pgCode(err) == codeForeignKey {
 		return minitwit.Errorf(minitwit.ENOTFOUND, "Unknown user")
 	} else if err != nil {
@@ -292,7 +299,11 @@ func (db *DB) Follow(ctx context.Context, who, whom int64) error {
 
 // Unfollow removes the edge, if there is one.
 func (db *DB) Unfollow(ctx context.Context, who, whom int64) error {
-	if _, err := db.pool.Exec(ctx, `DELETE FROM follower WHERE who_id = $1 AND whom_id = $2`, who, whom); err != nil {
+	err := db.write(ctx, func(q querier) error {
+		_, err := q.Exec(ctx, `DELETE FROM follower WHERE who_id = $1 AND whom_id = $2`, who, whom)
+		return err
+	})
+	if err != nil {
 		return fmt.Errorf("postgres: unfollow %d -> %d: %w", who, whom, err)
 	}
 	return nil
@@ -334,11 +345,52 @@ func (db *DB) Following(ctx context.Context, who int64, limit int) ([]string, er
 	return names, nil
 }
 
+const sqlSetLatest = `INSERT INTO latest (id, value) VALUES (1, $1)
+	ON CONFLICT (id) DO UPDATE SET value = excluded.value`
+
+// querier is what a write needs of the pool or of a transaction.
+type querier interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// write runs fn on the pool. When ctx carries a simulator action ID
+// (minitwit.WithLatest), fn runs in a transaction with the latest upsert,
+// so both commit or neither. fn's error comes back unwrapped, for the
+// callers' mapping of SQLSTATE codes.
+func (db *DB) write(ctx context.Context, fn func(q querier) error) error {
+	id, ok := minitwit.LatestFrom(ctx)
+	if !ok {
+		return fn(db.pool)
+	}
+	return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		if err := fn(tx); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, sqlSetLatest, id); err != nil {
+			return fmt.Errorf("set latest %d: %w", id, err)
+		}
+		return nil
+	})
+}
+
+// EndSessions increments the user's session generation; ENOTFOUND for an
+// unknown user.
+func (db *DB) EndSessions(ctx context.Context, userID int64) error {
+	tag, err := db.pool.Exec(ctx, `UPDATE "user" SET session_gen = session_gen + 1 WHERE user_id = $1`, userID)
+	if err != nil {
+		return fmt.Errorf("postgres: end sessions of %d: %w", userID, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return minitwit.Errorf(minitwit.ENOTFOUND, "Unknown user %d", userID)
+	}
+	return nil
+}
+
 // SetLatest records the simulator's latest action ID in one upsert; the
 // last to commit wins.
 func (db *DB) SetLatest(ctx context.Context, latest int64) error {
-	_, err := db.pool.Exec(ctx, `INSERT INTO latest (id, value) VALUES (1, $1)
-		ON CONFLICT (id) DO UPDATE SET value = excluded.value`, latest)
+	_, err := db.pool.Exec(ctx, sqlSetLatest, latest)
 	if err != nil {
 		return fmt.Errorf("postgres: set latest %d: %w", latest, err)
 	}

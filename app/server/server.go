@@ -46,6 +46,18 @@ type Config struct {
 	// BcryptCost is the password hashing cost (4..31); 0 means
 	// http.DefaultBcryptCost.
 	BcryptCost int
+	// MetricsAddr, when set, is a listen address serving /metrics (and
+	// /healthz), which the other listeners then leave out.
+	MetricsAddr string
+	// TrustProxy says a reverse proxy in front sets X-Forwarded-For and
+	// X-Forwarded-Proto (see http.Config.TrustProxy).
+	TrustProxy bool
+	// SessionTTL is how long a web session lasts; 0 means
+	// http.DefaultSessionTTL.
+	SessionTTL time.Duration
+	// LoginLimit is the sign-in attempts per client address at once and
+	// per minute; 0 means http.DefaultLoginLimit.
+	LoginLimit int
 }
 
 // Server is a MiniTwit instance: a store and its HTTP listeners.
@@ -54,9 +66,9 @@ type Server struct {
 	log   *slog.Logger
 	store minitwit.Store
 
-	web, api         *http.Server
-	webLn, apiLn     net.Listener
-	webAddr, apiAddr string
+	web, api, metrics             *http.Server
+	webLn, apiLn, metricsLn       net.Listener
+	webAddr, apiAddr, metricsAddr string
 
 	shutdownOnce sync.Once
 	shutdownErr  error
@@ -74,6 +86,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.BcryptCost != 0 && (cfg.BcryptCost < bcrypt.MinCost || cfg.BcryptCost > bcrypt.MaxCost) {
 		return nil, fmt.Errorf("bcrypt cost %d is outside %d..%d", cfg.BcryptCost, bcrypt.MinCost, bcrypt.MaxCost)
 	}
+	if cfg.SessionTTL < 0 || cfg.LoginLimit < 0 {
+		return nil, fmt.Errorf("session TTL %v and login limit %d must not be negative", cfg.SessionTTL, cfg.LoginLimit)
+	}
 	secret := []byte(cfg.SessionSecret)
 	if len(secret) == 0 {
 		secret = make([]byte, 32)
@@ -84,18 +99,31 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	accounts, err := minitwit.NewAccounts(store, cfg.BcryptCost)
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
 	hcfg := mthttp.Config{
 		SimUser:       cfg.SimUser,
 		SimPassword:   cfg.SimPassword,
 		SessionSecret: secret,
 		Logger:        cfg.Logger,
 		BcryptCost:    cfg.BcryptCost,
+		Accounts:      accounts,
 		Metrics:       mthttp.NewMetrics(store),
+		TrustProxy:    cfg.TrustProxy,
+		SessionTTL:    cfg.SessionTTL,
+		LoginLimit:    cfg.LoginLimit,
+		HideMetrics:   cfg.MetricsAddr != "",
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, store: store, serveErrs: make(chan error, 2)}
+	s := &Server{cfg: cfg, log: cfg.Logger, store: store, serveErrs: make(chan error, 3)}
 	s.web = newHTTPServer(mthttp.NewHandler(hcfg, store), cfg.Logger)
 	if cfg.APIAddr != "" {
 		s.api = newHTTPServer(mthttp.NewAPIHandler(hcfg, store), cfg.Logger)
+	}
+	if cfg.MetricsAddr != "" {
+		s.metrics = newHTTPServer(mthttp.MetricsHandler(hcfg.Metrics), cfg.Logger)
 	}
 	return s, nil
 }
@@ -132,11 +160,26 @@ func (s *Server) Start() error {
 		}
 		s.apiLn, s.apiAddr = aln, clientURL(aln.Addr())
 	}
+	if s.metrics != nil {
+		mln, err := net.Listen("tcp", s.cfg.MetricsAddr)
+		if err != nil {
+			ln.Close()
+			if s.apiLn != nil {
+				s.apiLn.Close()
+			}
+			return fmt.Errorf("listen on %s: %w", s.cfg.MetricsAddr, err)
+		}
+		s.metricsLn, s.metricsAddr = mln, clientURL(mln.Addr())
+	}
 	go s.serve(s.web, s.webLn)
 	s.log.Info("listening on "+s.webAddr, "db", dsn.Redact(s.cfg.DB))
 	if s.api != nil {
 		go s.serve(s.api, s.apiLn)
 		s.log.Info("simulator API listening on " + s.apiAddr)
+	}
+	if s.metrics != nil {
+		go s.serve(s.metrics, s.metricsLn)
+		s.log.Info("metrics listening on " + s.metricsAddr)
 	}
 	return nil
 }
@@ -174,6 +217,10 @@ func (s *Server) Addr() string { return s.webAddr }
 // there is none or before Start.
 func (s *Server) APIAddr() string { return s.apiAddr }
 
+// MetricsAddr returns the base URL of the metrics listener; empty when
+// there is none or before Start.
+func (s *Server) MetricsAddr() string { return s.metricsAddr }
+
 // Store returns the server's store.
 func (s *Server) Store() minitwit.Store { return s.store }
 
@@ -184,7 +231,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.shutdownOnce.Do(func() {
 		// Both listeners drain at once, so a slow request on one does not
 		// eat the other's share of ctx.
-		srvs := []*http.Server{s.web, s.api}
+		srvs := []*http.Server{s.web, s.api, s.metrics}
 		errs := make([]error, len(srvs)+1)
 		var wg sync.WaitGroup
 		for i, srv := range srvs {

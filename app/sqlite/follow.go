@@ -12,7 +12,7 @@ import (
 // Follow makes who follow whom. Following again keeps the one edge and its
 // original position in Following; ENOTFOUND when either user is missing.
 func (db *DB) Follow(ctx context.Context, who, whom int64) error {
-	if _, err := db.insFollow.ExecContext(ctx, who, whom); err != nil {
+	if _, err := db.write(ctx, db.insFollow, who, whom); err != nil {
 		if sqliteCode(err) == sqlite3.ErrConstraintForeignKey {
 			return minitwit.Errorf(minitwit.ENOTFOUND, "Unknown user")
 		}
@@ -23,7 +23,7 @@ func (db *DB) Follow(ctx context.Context, who, whom int64) error {
 
 // Unfollow removes the edge, if there is one.
 func (db *DB) Unfollow(ctx context.Context, who, whom int64) error {
-	if _, err := db.delFollow.ExecContext(ctx, who, whom); err != nil {
+	if _, err := db.write(ctx, db.delFollow, who, whom); err != nil {
 		return fmt.Errorf("sqlite: unfollow %d -> %d: %w", who, whom, err)
 	}
 	return nil

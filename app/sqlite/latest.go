@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+
+	"github.com/minitwit-cd/kit/app/minitwit"
 )
 
 // SetLatest records the simulator's latest action ID in one upsert; of
@@ -14,6 +16,34 @@ func (db *DB) SetLatest(ctx context.Context, latest int64) error {
 		return fmt.Errorf("sqlite: set latest %d: %w", latest, err)
 	}
 	return nil
+}
+
+// write executes one of the writer's statements. When ctx carries a
+// simulator action ID (minitwit.WithLatest), it runs in a transaction
+// with the latest upsert, so both commit or neither, in one commit. The
+// statement's own error comes back unwrapped, for the callers' mapping
+// of constraint errors.
+func (db *DB) write(ctx context.Context, st *sql.Stmt, args ...any) (sql.Result, error) {
+	id, ok := minitwit.LatestFrom(ctx)
+	if !ok {
+		return st.ExecContext(ctx, args...)
+	}
+	tx, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("begin: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	res, err := tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := tx.StmtContext(ctx, db.setLatest).ExecContext(ctx, id); err != nil {
+		return nil, fmt.Errorf("set latest %d: %w", id, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("commit: %w", err)
+	}
+	return res, nil
 }
 
 // Latest returns the recorded ID, or -1 when none was ever recorded.

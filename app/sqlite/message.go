@@ -14,10 +14,10 @@ import (
 // AddMessage stores a message by an existing user; ENOTFOUND when the
 // author does not exist (the foreign key says so, no extra lookup).
 func (db *DB) AddMessage(ctx context.Context, authorID int64, text string, pubDate time.Time) (int64, error) {
-	if err := minitwit.CheckText("message", text, 0); err != nil {
+	if err := minitwit.ValidateMessage(text); err != nil {
 		return 0, err
 	}
-	res, err := db.insMessage.ExecContext(ctx, authorID, text, pubDate.Unix())
+	res, err := db.write(ctx, db.insMessage, authorID, text, pubDate.Unix())
 	if err != nil {
 		if sqliteCode(err) == sqlite3.ErrConstraintForeignKey {
 			return 0, minitwit.Errorf(minitwit.ENOTFOUND, "Unknown user %d", authorID)

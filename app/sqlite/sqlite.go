@@ -264,8 +264,8 @@ func (db *DB) prepare(ctx context.Context) error {
 		{db.w, &db.delFollow, `DELETE FROM follower WHERE who_id = ? AND whom_id = ?`},
 		{db.w, &db.setLatest, `INSERT INTO latest (id, value) VALUES (1, ?)
 			ON CONFLICT (id) DO UPDATE SET value = excluded.value`},
-		{db.r, &db.userByName, `SELECT user_id, username, email, pw_hash FROM user WHERE username = ?`},
-		{db.r, &db.userByID, `SELECT user_id, username, email, pw_hash FROM user WHERE user_id = ?`},
+		{db.r, &db.userByName, `SELECT user_id, username, email, pw_hash, session_gen FROM user WHERE username = ?`},
+		{db.r, &db.userByID, `SELECT user_id, username, email, pw_hash, session_gen FROM user WHERE user_id = ?`},
 		{db.r, &db.isFollowing, `SELECT count(*) FROM follower WHERE who_id = ? AND whom_id = ?`},
 		{db.r, &db.following, `SELECT u.username FROM follower f CROSS JOIN user u ON u.user_id = f.whom_id
 			WHERE f.who_id = ? ORDER BY f.seq LIMIT ?`},

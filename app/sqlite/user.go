@@ -20,7 +20,7 @@ func (db *DB) CreateUser(ctx context.Context, username, email, pwHash string) (m
 			return minitwit.User{}, err
 		}
 	}
-	res, err := db.insUser.ExecContext(ctx, username, email, pwHash)
+	res, err := db.write(ctx, db.insUser, username, email, pwHash)
 	if err != nil {
 		if c := sqliteCode(err); c == sqlite3.ErrConstraintUnique || c == sqlite3.ErrConstraintPrimaryKey {
 			return minitwit.User{}, minitwit.Errorf(minitwit.ECONFLICT, "%s", minitwit.MsgUsernameTaken)
@@ -42,7 +42,7 @@ func (db *DB) UserByName(ctx context.Context, username string) (minitwit.User, e
 		return minitwit.User{}, minitwit.Errorf(minitwit.ENOTFOUND, "Unknown user %q", username)
 	}
 	var u minitwit.User
-	err := db.userByName.QueryRowContext(ctx, username).Scan(&u.ID, &u.Username, &u.Email, &u.PwHash)
+	err := db.userByName.QueryRowContext(ctx, username).Scan(&u.ID, &u.Username, &u.Email, &u.PwHash, &u.SessionGen)
 	if errors.Is(err, sql.ErrNoRows) {
 		return minitwit.User{}, minitwit.Errorf(minitwit.ENOTFOUND, "Unknown user %q", username)
 	} else if err != nil {
@@ -54,11 +54,26 @@ func (db *DB) UserByName(ctx context.Context, username string) (minitwit.User, e
 // UserByID returns the user with that ID, or ENOTFOUND.
 func (db *DB) UserByID(ctx context.Context, id int64) (minitwit.User, error) {
 	var u minitwit.User
-	err := db.userByID.QueryRowContext(ctx, id).Scan(&u.ID, &u.Username, &u.Email, &u.PwHash)
+	err := db.userByID.QueryRowContext(ctx, id).Scan(&u.ID, &u.Username, &u.Email, &u.PwHash, &u.SessionGen)
 	if errors.Is(err, sql.ErrNoRows) {
 		return minitwit.User{}, minitwit.Errorf(minitwit.ENOTFOUND, "Unknown user %d", id)
 	} else if err != nil {
 		return minitwit.User{}, fmt.Errorf("sqlite: user %d: %w", id, err)
 	}
 	return u, nil
+}
+
+// EndSessions increments the user's session generation; ENOTFOUND for an
+// unknown user.
+func (db *DB) EndSessions(ctx context.Context, userID int64) error {
+	res, err := db.w.ExecContext(ctx, `UPDATE user SET session_gen = session_gen + 1 WHERE user_id = ?`, userID)
+	if err != nil {
+		return fmt.Errorf("sqlite: end sessions of %d: %w", userID, err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("sqlite: end sessions of %d: %w", userID, err)
+	} else if n == 0 {
+		return minitwit.Errorf(minitwit.ENOTFOUND, "Unknown user %d", userID)
+	}
+	return nil
 }

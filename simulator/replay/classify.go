@@ -39,6 +39,30 @@ func describeError(err string) string {
 	return cause + ": " + err
 }
 
+// exception names what the course's Python script (requests, 300 ms
+// timeout) raises for a request that got no HTTP answer, from vegeta's
+// error text for url: errors from the exchange itself are url.Errors,
+// `Post "URL": cause`; an error without that prefix came while reading the
+// body, after the status line.
+func exception(err, url string) string {
+	inExchange := strings.Contains(err, " \""+url+"\": ")
+	switch {
+	case !inExchange && isTimeout(err):
+		// requests turns a read timeout in the body into ConnectionError.
+		return "ConnectionError"
+	case !inExchange:
+		// A body cut short: urllib3's IncompleteRead, which requests raises
+		// as ChunkedEncodingError.
+		return "ChunkedEncodingError"
+	case isTimeout(err) && strings.Contains(err, "dial tcp"):
+		// ConnectTimeout is a ConnectionError, which the script catches first.
+		return "ConnectionError"
+	case isTimeout(err):
+		return "ReadTimeout"
+	}
+	return "ConnectionError"
+}
+
 // classify turns one answer (or failure) into an outcome. status is 0 when
 // no HTTP answer arrived, err the transport error then. depFailed says
 // whether an action this one causally depends on (a registration) failed.
@@ -56,6 +80,21 @@ func classify(cmd scenario.Command, status int, err string, latency, budget time
 		return report.WrongStatus
 	}
 	if latency >= budget {
+		return report.Late
+	}
+	return report.OK
+}
+
+// classifyRead judges a load test's read, which expects 200.
+func classifyRead(status int, err string, latency, budget time.Duration) report.Outcome {
+	switch {
+	case status == 0 && isTimeout(err):
+		return report.Timeout
+	case status == 0:
+		return report.ConnError
+	case status != 200:
+		return report.WrongStatus
+	case latency >= budget:
 		return report.Late
 	}
 	return report.OK

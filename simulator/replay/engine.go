@@ -78,6 +78,8 @@ type config struct {
 	keepAliveSet  bool
 	limit         int64
 	after         int64
+	loadWorkers   int
+	resume        *Resume
 	observe       func(report.Sample)
 	model         *Model
 }
@@ -121,6 +123,19 @@ func WithLimit(n int64) Option { return func(c *config) { c.limit = n } }
 // verification model. The default, -1, skips nothing.
 func WithAfter(id int64) Option { return func(c *config) { c.after = id } }
 
+// WithLoadWorkers bounds a load test's requests in flight (Load, LoadMix)
+// at n and keeps that many connections open for reuse. The default, 0, is
+// enough workers to keep the rate while every request uses its whole
+// budget; with a long timeout against a target that falls behind, that can
+// be tens of thousands of connections, which a benchmark caps.
+func WithLoadWorkers(n int) Option { return func(c *config) { c.loadWorkers = n } }
+
+// WithResume skips the actions r says are done (at or before r.Point, or
+// acknowledged above it), to resume a replay from its Stats.Resume (or the
+// report document's resume) without resending anything acknowledged. Like
+// WithAfter's, the skipped actions count as done and successful.
+func WithResume(r Resume) Option { return func(c *config) { c.resume = &r } }
+
 // WithObserver receives every sample, from one goroutine at a time, in
 // completion order.
 func WithObserver(f func(report.Sample)) Option { return func(c *config) { c.observe = f } }
@@ -162,7 +177,10 @@ func New(target string, opts ...Option) (*Engine, error) {
 		return nil, fmt.Errorf("speedup %g: must be positive", cfg.speedup)
 	}
 	e := &Engine{base: strings.TrimRight(target, "/"), cfg: cfg}
-	e.client = newClient(cfg.timeout, cfg.concurrency, cfg.keepAlive)
+	if cfg.loadWorkers < 0 {
+		return nil, fmt.Errorf("load workers %d: must not be negative", cfg.loadWorkers)
+	}
+	e.client = newClient(cfg.timeout, max(cfg.concurrency, cfg.loadWorkers), cfg.keepAlive)
 	return e, nil
 }
 

@@ -44,6 +44,11 @@ type Stats struct {
 	End   time.Time `json:"end"`
 	// Interrupted is set when the context ended the replay early.
 	Interrupted bool `json:"interrupted"`
+	// Resume is where a later replay picks up: the highest ID up to which
+	// every action was acknowledged (answered with an HTTP status) or
+	// skipped, and the acknowledged IDs above it. After a replay whose every
+	// request was answered, Resume.Point is LastID and Resume.Acked empty.
+	Resume Resume `json:"resume"`
 }
 
 // node is one action's completion, for the actions that depend on it.
@@ -75,6 +80,7 @@ type pairKey struct{ user, other string }
 // flight is one action between being handed to vegeta and its result.
 type flight struct {
 	a               scenario.Action
+	seq             int64 // position in the file, for the resume point
 	node            *node
 	causal          [2]*node // registrations it needs: actor, other
 	deps            []*node  // everything it waited for
@@ -98,6 +104,8 @@ type dispatcher struct {
 	cum     int64
 	window  int
 	pending []*flight // read and planned, not yet sent, in file order
+	seq     int64     // sequence number of the next action read
+	acks    *ackLog
 
 	sigMu sync.Mutex
 	sig   chan struct{} // closed and replaced at every completion
@@ -130,6 +138,7 @@ func (e *Engine) Replay(ctx context.Context, src Source) (Stats, error) {
 		users:   map[string]*userKeys{},
 		pairs:   map[pairKey]*node{},
 		flights: map[int64]*flight{},
+		acks:    newAckLog(),
 		sig:     make(chan struct{}),
 		window:  min(max(64, 8*e.cfg.concurrency), 4096),
 	}
@@ -159,6 +168,7 @@ func (e *Engine) Replay(ctx context.Context, src Source) (Stats, error) {
 	st := d.stats
 	st.OrderViolations = d.violations.Load()
 	st.Completed = d.completed.Load()
+	st.Resume = d.acks.resume()
 	if ctx.Err() != nil && !d.srcDone {
 		st.Interrupted = true
 		return st, ctx.Err()
@@ -227,9 +237,10 @@ func (d *dispatcher) target(tgt *vegeta.Target) error {
 }
 
 // fill reads actions into the window until it is full, the source ends or
-// the limit is reached.
+// the limit is reached. It reads one action beyond the window, so that
+// pickReady knows which action is the last (see there).
 func (d *dispatcher) fill() {
-	for !d.srcDone && len(d.pending) < d.window {
+	for !d.srcDone && len(d.pending) <= d.window {
 		if d.e.cfg.limit > 0 && d.stats.Sent+int64(len(d.pending)) >= d.e.cfg.limit {
 			d.srcDone = true
 			return
@@ -242,11 +253,15 @@ func (d *dispatcher) fill() {
 			d.srcDone = true
 			return
 		}
-		if a.ID <= d.e.cfg.after {
+		seq := d.seq
+		d.seq++
+		if a.ID <= d.e.cfg.after || (d.e.cfg.resume != nil && d.e.cfg.resume.Done(a.ID)) {
 			d.skip(a)
+			d.acks.done(seq, a.ID)
 			continue
 		}
 		f := d.plan(a)
+		f.seq = seq
 		if d.e.cfg.mode == Speedup {
 			// The schedule follows the file: action i is due at start
 			// plus the recorded delays up to it, compressed.
@@ -262,15 +277,34 @@ func (d *dispatcher) fill() {
 }
 
 // pickReady removes and returns the first pending action whose
-// dependencies have all completed, or nil.
+// dependencies have all completed, or nil. The replay's last action (the
+// last one of the source or of the limit) goes out alone, after every other
+// request has completed, so the target's /latest ends at its ID whatever the
+// concurrency; until the source has said whether more follow, the last
+// action read is held back, since it may be that one.
 func (d *dispatcher) pickReady() *flight {
-	for i, f := range d.pending {
-		if allDone(f.deps) {
-			d.pending = append(d.pending[:i], d.pending[i+1:]...)
-			return f
+	n := len(d.pending)
+	if !d.srcDone {
+		n--
+	}
+	for i, f := range d.pending[:max(n, 0)] {
+		if !allDone(f.deps) {
+			continue
 		}
+		if d.srcDone && i == len(d.pending)-1 && (i > 0 || d.inFlight() > 0) {
+			continue
+		}
+		d.pending = append(d.pending[:i], d.pending[i+1:]...)
+		return f
 	}
 	return nil
+}
+
+// inFlight is the number of requests sent and not yet completed.
+func (d *dispatcher) inFlight() int {
+	d.flightMu.Lock()
+	defer d.flightMu.Unlock()
+	return len(d.flights)
 }
 
 func allDone(deps []*node) bool {
@@ -492,9 +526,9 @@ func (d *dispatcher) complete(res *vegeta.Result) {
 		}
 	}
 	latency := end.Sub(f.scheduled)
-	var errText string
+	var errText, exc string
 	if status == 0 {
-		errText = res.Error
+		errText, exc = res.Error, exception(res.Error, res.URL)
 	}
 	out := classify(f.a.Command, status, errText, latency, d.e.cfg.timeout, depFailed)
 	switch out {
@@ -504,6 +538,9 @@ func (d *dispatcher) complete(res *vegeta.Result) {
 		errText = describeError(res.Error)
 	case report.Late:
 		errText = "answered " + latency.Round(time.Millisecond).String() + " after its scheduled time"
+	}
+	if status != 0 {
+		d.acks.done(f.seq, f.a.ID)
 	}
 	f.node.failed = failed(out)
 	f.node.doneAt = time.Now()
@@ -525,6 +562,7 @@ func (d *dispatcher) complete(res *vegeta.Result) {
 			Status:    status,
 			Outcome:   out,
 			Err:       errText,
+			Exception: exc,
 			Timestamp: f.a.Timestamp,
 		})
 	}

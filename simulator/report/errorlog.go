@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 )
 
 // ErrorLine formats a failed sample as the course simulator logs it:
@@ -57,28 +58,76 @@ func ErrorLine(s Sample, target string) string {
 	return b.String()
 }
 
+// CourseTimeLayout is the timestamp format of the course script's error
+// lines, in UTC.
+const CourseTimeLayout = "2006-01-02 15:04:05"
+
+// CourseLine formats a failed sample exactly as the course's
+// minitwit_simulator.py prints it, seen being when the outcome was seen:
+//
+//	TS,HOST,LATEST,STATUS,COMMAND   an answer with a status the command does not accept
+//	TS,HOST,LATEST,ReadTimeout      no answer within the budget (or a late one)
+//	TS,HOST,LATEST,ConnectionError  refused, reset, unresolvable, not HTTP
+//	TS,HOST,LATEST,<exception>      anything else (s.Exception)
+//
+// TS is seen in UTC as CourseTimeLayout, HOST the target exactly as given.
+// A late answer is a ReadTimeout, because the script's 300 ms read timeout
+// fires before it arrives; a consequence is logged like the error it is
+// (the script sends dependent actions regardless). OK samples give "".
+func CourseLine(s Sample, host string, seen time.Time) string {
+	var tail string
+	switch {
+	case s.Outcome == OK:
+		return ""
+	case s.Status > 0 && (s.Outcome == WrongStatus || s.Outcome == Consequence):
+		tail = strconv.Itoa(s.Status) + "," + safeLine(s.Command)
+	case s.Outcome == Late:
+		tail = "ReadTimeout"
+	case s.Exception != "":
+		tail = safeLine(s.Exception)
+	case s.Outcome == Timeout:
+		tail = "ReadTimeout"
+	default:
+		tail = "ConnectionError"
+	}
+	return seen.UTC().Format(CourseTimeLayout) + "," + safeLine(host) + "," + strconv.FormatInt(s.ActionID, 10) + "," + tail
+}
+
 // ErrorLog writes the course-compatible error lines of failed samples to a
 // writer, buffered. It is safe for concurrent use. Write errors are sticky:
 // the first one is returned by Flush and Close, and later lines are dropped.
 type ErrorLog struct {
 	mu     sync.Mutex
 	w      *bufio.Writer
-	target string
+	line   func(Sample) string
 	lines  int64
 	err    error
 	closed bool
 }
 
-// NewErrorLog returns an ErrorLog writing to w for the given target (the
-// host column). The caller keeps ownership of w.
+// NewErrorLog returns an ErrorLog writing ErrorLine's lines to w for the
+// given target (the host column). The caller keeps ownership of w.
 func NewErrorLog(w io.Writer, target string) *ErrorLog {
-	return &ErrorLog{w: bufio.NewWriterSize(w, 64<<10), target: target}
+	return &ErrorLog{w: bufio.NewWriterSize(w, 64<<10), line: func(s Sample) string { return ErrorLine(s, target) }}
+}
+
+// NewCourseLog returns an ErrorLog writing exactly the course script's
+// lines (CourseLine) to w, for the target host as given, with the time now
+// returns when a sample is written (time.Now when nil).
+func NewCourseLog(w io.Writer, host string, now func() time.Time) *ErrorLog {
+	if now == nil {
+		now = time.Now
+	}
+	return &ErrorLog{w: bufio.NewWriterSize(w, 64<<10), line: func(s Sample) string { return CourseLine(s, host, now()) }}
 }
 
 // Write logs s if it is an error of any kind, consequences included (the
 // course simulator logs those too); successful samples are ignored.
 func (l *ErrorLog) Write(s Sample) {
-	line := ErrorLine(s, l.target)
+	if s.Outcome == OK {
+		return
+	}
+	line := l.line(s)
 	if line == "" {
 		return
 	}

@@ -101,3 +101,42 @@ func TestErrorLogWriteFailure(t *testing.T) {
 		t.Errorf("writer called %d times, want once", w.n)
 	}
 }
+
+func TestCourseLine(t *testing.T) {
+	seen := time.Date(2026, 3, 4, 5, 6, 7, 800, time.FixedZone("X", -2*3600))
+	const host = "http://127.0.0.1:5001/"
+	base := Sample{ActionID: 1234, Command: "tweet", Timestamp: 1_600_000_000_123}
+	for _, tt := range []struct {
+		name      string
+		outcome   Outcome
+		status    int
+		exception string
+		want      string
+	}{
+		{"ok is no error", OK, 204, "", ""},
+		{"wrong status", WrongStatus, 500, "", "2026-03-04 07:06:07,http://127.0.0.1:5001/,1234,500,tweet"},
+		{"200 instead of 204", WrongStatus, 200, "", "2026-03-04 07:06:07,http://127.0.0.1:5001/,1234,200,tweet"},
+		{"consequence with an answer", Consequence, 404, "", "2026-03-04 07:06:07,http://127.0.0.1:5001/,1234,404,tweet"},
+		{"late is a read timeout", Late, 204, "", "2026-03-04 07:06:07,http://127.0.0.1:5001/,1234,ReadTimeout"},
+		{"timeout", Timeout, 0, "ReadTimeout", "2026-03-04 07:06:07,http://127.0.0.1:5001/,1234,ReadTimeout"},
+		{"timeout without a class", Timeout, 0, "", "2026-03-04 07:06:07,http://127.0.0.1:5001/,1234,ReadTimeout"},
+		{"connection error", ConnError, 0, "ConnectionError", "2026-03-04 07:06:07,http://127.0.0.1:5001/,1234,ConnectionError"},
+		{"another exception", ConnError, 0, "ChunkedEncodingError", "2026-03-04 07:06:07,http://127.0.0.1:5001/,1234,ChunkedEncodingError"},
+		{"consequence never answered", Consequence, 0, "ConnectionError", "2026-03-04 07:06:07,http://127.0.0.1:5001/,1234,ConnectionError"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s := base
+			s.Outcome, s.Status, s.Exception = tt.outcome, tt.status, tt.exception
+			if got := CourseLine(s, host, seen); got != tt.want {
+				t.Errorf("CourseLine = %q, want %q", got, tt.want)
+			}
+		})
+	}
+	var b bytes.Buffer
+	l := NewCourseLog(&b, host, func() time.Time { return seen })
+	l.Write(Sample{ActionID: 1, Outcome: OK, Status: 204})
+	l.Write(Sample{ActionID: 2, Command: "follow", Outcome: WrongStatus, Status: 500})
+	if err := l.Close(); err != nil || b.String() != "2026-03-04 07:06:07,http://127.0.0.1:5001/,2,500,follow\n" {
+		t.Errorf("course log: %v %q", err, b.String())
+	}
+}

@@ -30,6 +30,11 @@ type Sample struct {
 	Outcome Outcome
 	// Err describes the failure, empty on success.
 	Err string
+	// Exception, for a failure without an HTTP answer, names the exception
+	// the course's Python script (requests) raises for it: ReadTimeout,
+	// ConnectionError or another class, the last column of its error line.
+	// Empty when there was an answer.
+	Exception string
 	// Timestamp is the scenario line's recorded Unix-millisecond timestamp,
 	// the first column of the course-compatible error line.
 	Timestamp int64

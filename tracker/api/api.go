@@ -138,12 +138,20 @@ func FromEnvironment(e model.Environment, compliant *bool) Environment {
 	}
 }
 
-// Trail is the data_json of begin trail (PUT /api/v2/trails/{org}/{flow}).
+// Trail is the data_json of begin trail (PUT /api/v2/trails/{org}/{flow}),
+// as Kosli's CLI sends it: the commit is git_commit_info.sha1 (or our
+// git_commit); user_data, repo_info, external_urls and origin_url are kept
+// as sent.
 type Trail struct {
-	Name        string  `json:"name"`
-	Description string  `json:"description"`
-	GitCommit   string  `json:"git_commit,omitempty"`
-	CreatedAt   float64 `json:"created_at,omitempty"`
+	Name          string          `json:"name"`
+	Description   string          `json:"description"`
+	GitCommit     string          `json:"git_commit,omitempty"`
+	GitCommitInfo json.RawMessage `json:"git_commit_info,omitempty"`
+	UserData      json.RawMessage `json:"user_data,omitempty"`
+	RepoInfo      json.RawMessage `json:"repo_info,omitempty"`
+	ExternalURLs  json.RawMessage `json:"external_urls,omitempty"`
+	OriginURL     string          `json:"origin_url,omitempty"`
+	CreatedAt     float64         `json:"created_at,omitempty"`
 }
 
 // GitCommitInfo is the commit information of attest artifact.
@@ -168,6 +176,10 @@ type ArtifactRequest struct {
 	RepoURL               string         `json:"repo_url"`
 	TemplateReferenceName string         `json:"template_reference_name"`
 	TrailName             string         `json:"trail_name"`
+	// Kosli's CLI also sends these; they are accepted and not stored.
+	RepoInfo     json.RawMessage   `json:"repo_info,omitempty"`
+	ExternalURLs json.RawMessage   `json:"external_urls,omitempty"`
+	Annotations  map[string]string `json:"annotations,omitempty"`
 }
 
 // HistoryItem is one line of an artifact's history.
@@ -298,15 +310,24 @@ func FromArtifact(x model.Artifact, htmlURL string) Artifact {
 // simulator, whose compliance is IsCompliant when given, else the report's
 // own "compliant" field.
 type AttestationData struct {
-	AttestationName     string             `json:"attestation_name"`
-	ArtifactFingerprint string             `json:"artifact_fingerprint"`
-	IsCompliant         *bool              `json:"is_compliant,omitempty"`
-	Description         string             `json:"description"`
-	UserData            json.RawMessage    `json:"user_data,omitempty"`
-	JUnitResults        []model.JUnitSuite `json:"junit_results,omitempty"`
-	SimulatorReport     json.RawMessage    `json:"simulator_report,omitempty"`
-	CoveragePercent     *float64           `json:"coverage_percent,omitempty"`
-	MinCoveragePercent  *float64           `json:"min_coverage_percent,omitempty"`
+	AttestationName     string `json:"attestation_name"`
+	ArtifactFingerprint string `json:"artifact_fingerprint"`
+	// TargetArtifacts names (one) template artifact of the trail the
+	// attestation binds to (Kosli's --name ARTIFACT.ATTESTATION).
+	TargetArtifacts []string `json:"target_artifacts,omitempty"`
+	// SnykResults is attest snyk's summary of a SARIF report.
+	SnykResults json.RawMessage `json:"snyk_results,omitempty"`
+	// TypeName and AttestationData are attest custom's: the custom
+	// attestation type and the data its schema and rules judge.
+	TypeName           string             `json:"type_name,omitempty"`
+	AttestationData    json.RawMessage    `json:"attestation_data,omitempty"`
+	IsCompliant        *bool              `json:"is_compliant,omitempty"`
+	Description        string             `json:"description"`
+	UserData           json.RawMessage    `json:"user_data,omitempty"`
+	JUnitResults       []model.JUnitSuite `json:"junit_results,omitempty"`
+	SimulatorReport    json.RawMessage    `json:"simulator_report,omitempty"`
+	CoveragePercent    *float64           `json:"coverage_percent,omitempty"`
+	MinCoveragePercent *float64           `json:"min_coverage_percent,omitempty"`
 }
 
 // DeploymentRequest is the body of report deployment
@@ -561,4 +582,48 @@ type Pagination struct {
 type FlowPage struct {
 	Data       []Flow     `json:"data"`
 	Pagination Pagination `json:"pagination"`
+}
+
+// FieldTypeSchema is the JSON Schema file of create attestation-type.
+const FieldTypeSchema = "type_schema"
+
+// AttestationTypeRequest is the data_json of create attestation-type
+// (POST /api/v2/custom-attestation-types/{org}).
+type AttestationTypeRequest struct {
+	Name        string          `json:"name"`
+	Description string          `json:"description,omitempty"`
+	Evaluator   *Evaluator      `json:"evaluator,omitempty"`
+	Summary     json.RawMessage `json:"summary,omitempty"`
+}
+
+// Evaluator is a custom attestation type's rules: jq expressions that
+// must all be true.
+type Evaluator struct {
+	ContentType string   `json:"content_type"`
+	Rules       []string `json:"rules"`
+}
+
+// AttestationType is a custom attestation type as read back: Kosli's
+// shape, one version.
+type AttestationType struct {
+	Name        string                   `json:"name"`
+	Description string                   `json:"description"`
+	Archived    bool                     `json:"archived"`
+	CreatedAt   float64                  `json:"created_at"`
+	Versions    []AttestationTypeVersion `json:"versions"`
+}
+
+// AttestationTypeVersion is one version of a custom attestation type.
+type AttestationTypeVersion struct {
+	Version    int             `json:"version"`
+	Timestamp  float64         `json:"timestamp"`
+	TypeSchema json.RawMessage `json:"type_schema,omitempty"`
+	Evaluator  Evaluator       `json:"evaluator"`
+}
+
+// FromAttestationType converts a custom attestation type.
+func FromAttestationType(t model.AttestationType) AttestationType {
+	return AttestationType{Name: t.Name, Description: t.Description, CreatedAt: Unix(t.CreatedAt),
+		Versions: []AttestationTypeVersion{{Version: 1, Timestamp: Unix(t.CreatedAt), TypeSchema: t.Schema,
+			Evaluator: Evaluator{ContentType: "jq", Rules: orEmpty(t.Rules)}}}}
 }

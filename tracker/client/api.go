@@ -283,3 +283,61 @@ func (c *Client) AssertArtifact(ctx context.Context, fingerprint, flow, environm
 	var out api.ArtifactAssertion
 	return out, c.get(ctx, c.v2(q, "asserts", c.org, "fingerprint", fingerprint), &out)
 }
+
+// GetTrail returns a trail with its artifacts' and attestations'
+// compliance and its events (GET /api/v2/trails/{org}/{flow}/{trail}).
+func (c *Client) GetTrail(ctx context.Context, flow, trail string) (api.TrailView, error) {
+	var out api.TrailView
+	return out, c.get(ctx, c.v2(nil, "trails", c.org, flow, trail), &out)
+}
+
+// ListTrails returns a page of trails, newest first: of flow ("" for the
+// whole org), holding fingerprint when not "".
+func (c *Client) ListTrails(ctx context.Context, flow, fingerprint string, page, perPage int) (api.TrailPage, error) {
+	q := pageQuery(max(page, 1), max(perPage, 20))
+	if flow != "" {
+		q.Set("flow", flow)
+	}
+	if fingerprint != "" {
+		q.Set("fingerprint", fingerprint)
+	}
+	var out api.TrailPage
+	return out, c.get(ctx, c.v2(q, "trails", c.org), &out)
+}
+
+// Search resolves a commit or fingerprint prefix (at least 5 hex digits)
+// to the org's artifacts with it.
+func (c *Client) Search(ctx context.Context, value string) (api.SearchResponse, error) {
+	var out api.SearchResponse
+	return out, c.get(ctx, c.v2(nil, "search", c.org, "sha", value), &out)
+}
+
+// TrailAttestations returns the attestations named name on a trail,
+// oldest first.
+func (c *Client) TrailAttestations(ctx context.Context, flow, trail, name string) ([]api.Attestation, error) {
+	var out []api.Attestation
+	return out, c.get(ctx, c.v2(nil, "attestations", c.org, flow, "trail", trail, name), &out)
+}
+
+// ArtifactAttestations returns the attestations named name on the flow's
+// artifact with fingerprint, oldest first.
+func (c *Client) ArtifactAttestations(ctx context.Context, flow, fingerprint, name string) ([]api.Attestation, error) {
+	var out []api.Attestation
+	return out, c.get(ctx, c.v2(nil, "attestations", c.org, flow, "artifact", fingerprint, name), &out)
+}
+
+// Attestation returns one attestation by id (an empty Data when unknown).
+func (c *Client) Attestation(ctx context.Context, id string) (api.AttestationPage, error) {
+	var out api.AttestationPage
+	return out, c.get(ctx, c.v2(url.Values{"attestation_id": {id}}, "attestations", c.org), &out)
+}
+
+// PutAttestationTypeRequest builds create attestation-type (multipart
+// data_json and, when schema is not nil, the type_schema file).
+func (c *Client) PutAttestationTypeRequest(t api.AttestationTypeRequest, schema []byte, schemaName string) (Request, error) {
+	var files []File
+	if schema != nil {
+		files = append(files, File{Field: api.FieldTypeSchema, Name: schemaName, Content: schema})
+	}
+	return c.MultipartRequest(http.MethodPost, c.v2(nil, "custom-attestation-types", c.org), t, files...)
+}

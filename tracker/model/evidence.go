@@ -283,3 +283,31 @@ func ComplianceState(template []string, latest []Evidence) string {
 	}
 	return Compliant
 }
+
+// SnykCompliant is the rule for snyk evidence (Kosli's snyk_results, one
+// result per SARIF run): compliant when no run found a vulnerability of
+// any level. A document that is not that shape is EINVALID.
+func SnykCompliant(results json.RawMessage) (bool, error) {
+	var r struct {
+		Results *[]struct {
+			High   *int `json:"high_count"`
+			Medium *int `json:"medium_count"`
+			Low    *int `json:"low_count"`
+		} `json:"results"`
+	}
+	if err := json.Unmarshal(results, &r); err != nil {
+		return false, Errorf(EINVALID, "attest snyk: snyk_results is not {results: [{high_count, medium_count, low_count}]}: %v", err)
+	}
+	if r.Results == nil {
+		return false, Errorf(EINVALID, "attest snyk: snyk_results has no results array")
+	}
+	for i, x := range *r.Results {
+		if x.High == nil || x.Medium == nil || x.Low == nil {
+			return false, Errorf(EINVALID, "attest snyk: snyk_results.results[%d] needs high_count, medium_count and low_count", i)
+		}
+		if *x.High+*x.Medium+*x.Low > 0 {
+			return false, nil
+		}
+	}
+	return true, nil
+}

@@ -11,32 +11,6 @@ import (
 	"github.com/minitwit-cd/kit/tracker/model"
 )
 
-func (s *srv) putTrail(c *gin.Context) {
-	org, flow := c.Param("org"), c.Param("flow")
-	if err := s.authorize(c, org); err != nil {
-		s.fail(c, err)
-		return
-	}
-	data, err := formValue(c, api.FieldDataJSON)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	var req api.Trail
-	if err := unmarshal(data, "begin trail", &req); err != nil {
-		s.fail(c, err)
-		return
-	}
-	t, created, err := s.store.PutTrail(c.Request.Context(), org, model.Trail{
-		Flow: flow, Name: req.Name, Description: req.Description, GitCommit: req.GitCommit, CreatedAt: s.opts.Now(),
-	})
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	writeJSON(c, createdOr(created), api.Trail{Name: t.Name, Description: t.Description, GitCommit: t.GitCommit, CreatedAt: api.Unix(t.CreatedAt)})
-}
-
 func (s *srv) attestArtifact(c *gin.Context) {
 	org, flow := c.Param("org"), c.Param("flow")
 	if err := s.authorize(c, org); err != nil {
@@ -50,7 +24,8 @@ func (s *srv) attestArtifact(c *gin.Context) {
 	}
 	a := model.Artifact{
 		Flow: flow, Fingerprint: req.Fingerprint, Name: req.Filename, GitCommit: req.GitCommit,
-		CommitURL: req.CommitURL, BuildURL: req.BuildURL, RepoURL: req.RepoURL, Trail: req.TrailName, CreatedAt: s.opts.Now(),
+		CommitURL: req.CommitURL, BuildURL: req.BuildURL, RepoURL: req.RepoURL, Trail: req.TrailName,
+		TemplateName: req.TemplateReferenceName, CreatedAt: s.opts.Now(),
 	}
 	if info := req.GitCommitInfo; info != nil {
 		if a.GitCommit == "" {
@@ -146,10 +121,14 @@ func (s *srv) listArtifacts(c *gin.Context) {
 
 // htmlURL is the web UI's page of an artifact on the host the client used.
 func htmlURL(c *gin.Context, org string, a model.Artifact) string {
-	scheme := "http"
-	if c.Request.TLS != nil || c.GetHeader("X-Forwarded-Proto") == "https" {
-		scheme = "https"
-	}
-	u := url.URL{Scheme: scheme, Host: c.Request.Host, Path: "/ui/" + org + "/flows/" + a.Flow + "/artifacts/" + a.Fingerprint}
+	u := url.URL{Scheme: scheme(c), Host: c.Request.Host, Path: "/ui/" + org + "/flows/" + a.Flow + "/artifacts/" + a.Fingerprint}
 	return u.String()
+}
+
+// scheme is the scheme the client used.
+func scheme(c *gin.Context) string {
+	if c.Request.TLS != nil || c.GetHeader("X-Forwarded-Proto") == "https" {
+		return "https"
+	}
+	return "http"
 }

@@ -321,6 +321,8 @@ func (s *srv) reportSnapshot(c *gin.Context) {
 	writeJSON(c, createdOr(rep.Created), out)
 }
 
+// listSnapshots is Kosli's list snapshots: newest first (oldest first
+// with reverse=true), interval (ParseInterval) and paging.
 func (s *srv) listSnapshots(c *gin.Context) {
 	org := c.Param("org")
 	if _, err := s.authorizeEnv(c, org, c.Param("env")); err != nil {
@@ -332,15 +334,51 @@ func (s *srv) listSnapshots(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	list, total, err := s.store.ListSnapshots(c.Request.Context(), org, c.Param("env"), p)
+	reverse, err := boolQuery(c, "reverse")
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	now := s.opts.Now()
+	ctx := c.Request.Context()
+	env, err := s.store.FindEnvironment(ctx, org, c.Param("env"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	from, to := 1, env.Snapshots
+	if iv := c.Query("interval"); iv != "" {
+		if from, to, err = model.ParseInterval(iv, env.Snapshots); err != nil {
+			s.fail(c, err)
+			return
+		}
+	}
+	// The store pages newest first from the latest; the interval and
+	// the direction turn into the one page of it that holds the wanted
+	// indexes: newest first, page k is to-(k-1)n down; oldest first, it
+	// is from+(k-1)n up.
+	total := max(to-from+1, 0)
+	hi := to - p.Offset()
+	lo := max(hi-p.PerPage+1, from)
+	if reverse {
+		lo = from + p.Offset()
+		hi = min(lo+p.PerPage-1, to)
+	}
 	out := []api.SnapshotSummary{}
-	for _, x := range list {
-		out = append(out, api.FromSnapshotSummary(x, now))
+	if env.Snapshots > 0 && lo <= hi {
+		list, _, err := s.store.ListSnapshots(ctx, org, env.Name, model.Page{Page: 1, PerPage: env.Snapshots - lo + 1})
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		now := s.opts.Now()
+		for _, x := range list {
+			if x.Index >= lo && x.Index <= hi {
+				out = append(out, api.FromSnapshotSummary(x, now))
+			}
+		}
+		if reverse {
+			slices.Reverse(out)
+		}
 	}
 	setTotal(c, total)
 	writeJSON(c, http.StatusOK, out)

@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/minitwit-cd/kit/tracker/internal/storetest"
@@ -123,5 +124,90 @@ func TestEnvironmentShapes(t *testing.T) {
 	}
 	if r := e.do("GET", "/api/v2/environments/acme?sort=size", e.token, nil); r.Status != 400 {
 		t.Errorf("sort=size: %d, want 400", r.Status)
+	}
+}
+
+func TestListFiltersAndPaging(t *testing.T) {
+	e := newEnv(t)
+	e.seed()
+	for i := 1; i <= 5; i++ {
+		e.report("aws-beta", 201, replicas("v", i, 100))
+	}
+	// Kosli's list snapshots: index, from, to, duration asserted numbers,
+	// compliant a bool; newest first, reverse, interval, paging.
+	indexes := func(query string) []int {
+		var rows []struct {
+			Index     int     `json:"index"`
+			From      float64 `json:"from"`
+			To        float64 `json:"to"`
+			Duration  float64 `json:"duration"`
+			Compliant bool    `json:"compliant"`
+		}
+		decode(t, e.ok("GET", "/api/v2/snapshots/acme/aws-beta"+query, nil, 200).Body, &rows)
+		var out []int
+		for _, r := range rows {
+			out = append(out, r.Index)
+		}
+		return out
+	}
+	for _, c := range []struct {
+		query string
+		want  []int
+	}{
+		{"?page=1&per_page=15&interval=&reverse=false", []int{5, 4, 3, 2, 1}},
+		{"?page=1&per_page=15&interval=&reverse=true", []int{1, 2, 3, 4, 5}},
+		{"?page=2&per_page=2&reverse=false", []int{3, 2}},
+		{"?page=2&per_page=2&reverse=true", []int{3, 4}},
+		{"?interval=2..4&reverse=false", []int{4, 3, 2}},
+		{"?interval=~1..&reverse=true", []int{4, 5}},
+		{"?interval=2..4&page=2&per_page=2&reverse=true", []int{4}},
+		{"?page=9&per_page=2", nil},
+	} {
+		if got := indexes(c.query); !slices.Equal(got, c.want) {
+			t.Errorf("snapshots%s = %v, want %v", c.query, got, c.want)
+		}
+	}
+	if r := e.do("GET", "/api/v2/snapshots/acme/aws-beta?interval=7", e.token, nil); r.Status != 400 {
+		t.Errorf("interval past the end: %d", r.Status)
+	}
+	if r := e.do("GET", "/api/v2/snapshots/acme/nope", e.token, nil); r.Status != 404 || !contains(string(r.Body), "Environment named 'nope' does not exist for organization 'acme'") {
+		t.Errorf("unknown environment: %d %s", r.Status, r.Body)
+	}
+
+	// Kosli's list flows: search_by_name (case-sensitive unless
+	// case_sensitive=false), a bare array or, paged, {data, pagination}.
+	e.ok("PUT", "/api/v2/flows/acme", map[string]any{"name": "Runner-2"}, 201)
+	names := func(body []byte) []string {
+		var flows []struct {
+			Name string            `json:"name"`
+			Tags map[string]string `json:"tags"`
+		}
+		decode(t, body, &flows)
+		var out []string
+		for _, f := range flows {
+			out = append(out, f.Name)
+		}
+		return out
+	}
+	if got := names(e.ok("GET", "/api/v2/flows/acme?search_by_name=unner", nil, 200).Body); !slices.Equal(got, []string{"Runner-2", "runner"}) {
+		t.Errorf("search_by_name=unner: %v", got)
+	}
+	if got := names(e.ok("GET", "/api/v2/flows/acme?search_by_name=runner", nil, 200).Body); !slices.Equal(got, []string{"runner"}) {
+		t.Errorf("case-sensitive search_by_name=runner: %v", got)
+	}
+	if got := names(e.ok("GET", "/api/v2/flows/acme?search_by_name=runner&case_sensitive=false", nil, 200).Body); len(got) != 2 {
+		t.Errorf("case-insensitive search_by_name=runner: %v", got)
+	}
+	var paged struct {
+		Data       []map[string]any `json:"data"`
+		Pagination struct {
+			Page      int `json:"page"`
+			PageCount int `json:"page_count"`
+			Total     int `json:"total"`
+		} `json:"pagination"`
+	}
+	decode(t, e.ok("GET", "/api/v2/flows/acme?page=2&per_page=2", nil, 200).Body, &paged)
+	if len(paged.Data) != 1 || paged.Pagination.Page != 2 || paged.Pagination.PageCount != 2 || paged.Pagination.Total != 3 {
+		t.Errorf("paged flows = %+v", paged)
 	}
 }

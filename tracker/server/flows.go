@@ -4,6 +4,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 	"github.com/minitwit-cd/kit/tracker/api"
@@ -112,19 +113,42 @@ func (s *srv) listFlows(c *gin.Context) {
 		}
 		authed = true
 	}
+	p, err := page(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
 	flows, err := s.store.ListFlows(ctx, org)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
+	// Kosli's filter: search_by_name, a substring, case-sensitive unless
+	// case_sensitive=false.
+	name := c.Query("search_by_name")
+	ci := c.Query("case_sensitive") == "false"
+	match := func(n string) bool {
+		if ci {
+			return strings.Contains(strings.ToLower(n), strings.ToLower(name))
+		}
+		return strings.Contains(n, name)
+	}
 	out := []api.Flow{}
 	for _, f := range flows {
 		// Anonymous callers see only public flows.
-		if authed || f.Visibility == model.VisibilityPublic {
+		if (authed || f.Visibility == model.VisibilityPublic) && match(f.Name) {
 			out = append(out, api.FromFlow(f))
 		}
 	}
-	writeJSON(c, http.StatusOK, out)
+	total := len(out)
+	setTotal(c, total)
+	if c.Query("page") == "" && c.Query("per_page") == "" {
+		writeJSON(c, http.StatusOK, out)
+		return
+	}
+	lo := min(p.Offset(), total)
+	writeJSON(c, http.StatusOK, api.FlowPage{Data: out[lo:min(lo+p.PerPage, total)],
+		Pagination: api.Pagination{Page: p.Page, PageCount: pages(total, p.PerPage), Total: total}})
 }
 
 func (s *srv) getFlow(c *gin.Context) {

@@ -61,6 +61,9 @@ func newRouter(store model.Store, opts Options, withMetrics bool) router {
 	v2.PUT("/environments/:org/:env/report/:type", s.reportSnapshot)
 
 	v2.PUT("/trails/:org/:flow", s.putTrail)
+	v2.GET("/trails/:org", s.listTrails)
+	v2.GET("/trails/:org/:flow/:trail", s.getTrail)
+	v2.GET("/search/:org/sha/:value", s.search)
 
 	v2.POST("/artifacts/:org/:flow", s.attestArtifact)
 	v2.GET("/artifacts/:org", s.listArtifacts)
@@ -68,6 +71,12 @@ func newRouter(store model.Store, opts Options, withMetrics bool) router {
 	v2.GET("/artifacts/:org/:flow/commit_sha/:sha", s.getArtifactsByCommit)
 
 	v2.POST("/attestations/:org/:flow/trail/:trail/:type", s.attest)
+	v2.GET("/attestations/:org", s.getAttestationByID)
+	v2.GET("/attestations/:org/:flow/trail/:trail/:name", s.getTrailAttestations)
+	v2.GET("/attestations/:org/:flow/artifact/:fp/:name", s.getArtifactAttestations)
+	v2.GET("/attestations/:org/:flow/attachment/:id/:name", s.getAttachment)
+	v2.POST("/custom-attestation-types/:org", s.putAttestationType)
+	v2.GET("/custom-attestation-types/:org/:name", s.getAttestationType)
 
 	v2.GET("/asserts/:org/fingerprint/:fp", s.assertArtifact)
 

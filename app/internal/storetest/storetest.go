@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -48,6 +49,9 @@ func Run(t *testing.T, open func(t *testing.T) minitwit.Store) {
 		{"FollowingOrderAndLimit", testFollowingOrder},
 		{"Latest", testLatest},
 		{"ConcurrentLatest", testConcurrentLatest},
+		{"LatestCommitsWithItsWrite", testLatestWithWrite},
+		{"MessageLengthCap", testMessageLengthCap},
+		{"EndSessions", testEndSessions},
 		{"Stats", testStats},
 		{"ConcurrentReadsAndWrites", testConcurrentReadWrite},
 	}
@@ -677,6 +681,91 @@ func testLatest(t *testing.T, s minitwit.Store) {
 			t.Fatalf("Latest after SetLatest(%d) = %d, %v", v, got, err)
 		}
 	}
+}
+
+// testLatestWithWrite: a write given minitwit.WithLatest records latest
+// with it; a write that fails records neither.
+func testLatestWithWrite(t *testing.T, s minitwit.Store) {
+	c := ctx(t)
+	at := func(id int64) context.Context { return minitwit.WithLatest(c, id) }
+	wantLatest := func(what string, want int64) {
+		t.Helper()
+		if got, err := s.Latest(c); err != nil || got != want {
+			t.Fatalf("%s: Latest = %d, %v; want %d", what, got, err, want)
+		}
+	}
+	a, err := s.CreateUser(at(1), "a", "a@a", "h")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantLatest("CreateUser", 1)
+	b, err := s.CreateUser(at(2), "b", "b@b", "h")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantLatest("second CreateUser", 2)
+	if _, err := s.AddMessage(at(3), a.ID, "hi", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	wantLatest("AddMessage", 3)
+	if err := s.Follow(at(4), a.ID, b.ID); err != nil {
+		t.Fatal(err)
+	}
+	wantLatest("Follow", 4)
+	if err := s.Unfollow(at(5), a.ID, b.ID); err != nil {
+		t.Fatal(err)
+	}
+	wantLatest("Unfollow", 5)
+	if err := s.Unfollow(at(6), a.ID, b.ID); err != nil {
+		t.Fatal(err)
+	}
+	wantLatest("Unfollow of an absent edge", 6)
+
+	_, err = s.CreateUser(at(7), "a", "a@a", "h")
+	wantCode(t, "CreateUser taken", err, minitwit.ECONFLICT)
+	wantLatest("failed CreateUser", 6)
+	_, err = s.AddMessage(at(8), 999_999, "x", time.Now())
+	wantCode(t, "AddMessage unknown author", err, minitwit.ENOTFOUND)
+	wantLatest("failed AddMessage", 6)
+	wantCode(t, "Follow unknown", s.Follow(at(9), a.ID, 999_999), minitwit.ENOTFOUND)
+	wantLatest("failed Follow", 6)
+	// The failed writes left no half behind, and the store still works.
+	if msgs, err := s.UserTimeline(c, a.ID, minitwit.Page{}); err != nil || len(msgs) != 1 {
+		t.Fatalf("timeline after failed writes: %v, %v", texts(msgs), err)
+	}
+	if _, err := s.AddMessage(c, a.ID, "no latest", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	wantLatest("a write without latest", 6)
+}
+
+func testMessageLengthCap(t *testing.T, s minitwit.Store) {
+	c := ctx(t)
+	u := mustUser(t, s, "a")
+	_, err := s.AddMessage(c, u.ID, strings.Repeat("é", minitwit.MaxMessageLen+1), time.Now())
+	wantCode(t, "AddMessage over the cap", err, minitwit.EINVALID)
+	mustPost(t, s, u, strings.Repeat("é", minitwit.MaxMessageLen), time.Now())
+}
+
+// testEndSessions: EndSessions moves the user's SessionGen, as both
+// look-ups see it.
+func testEndSessions(t *testing.T, s minitwit.Store) {
+	c := ctx(t)
+	u := mustUser(t, s, "a")
+	if u2, err := s.UserByID(c, u.ID); err != nil || u2.SessionGen != 0 {
+		t.Fatalf("new user: SessionGen %d, %v", u2.SessionGen, err)
+	}
+	for want := int64(1); want <= 2; want++ {
+		if err := s.EndSessions(c, u.ID); err != nil {
+			t.Fatal(err)
+		}
+		byID, err1 := s.UserByID(c, u.ID)
+		byName, err2 := s.UserByName(c, "a")
+		if err1 != nil || err2 != nil || byID.SessionGen != want || byName.SessionGen != want {
+			t.Fatalf("after %d EndSessions: %d %d (%v %v)", want, byID.SessionGen, byName.SessionGen, err1, err2)
+		}
+	}
+	wantCode(t, "EndSessions unknown", s.EndSessions(c, 999_999), minitwit.ENOTFOUND)
 }
 
 func testConcurrentLatest(t *testing.T, s minitwit.Store) {

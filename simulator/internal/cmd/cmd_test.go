@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -18,6 +17,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/minitwit-cd/kit/app/server"
+	"github.com/minitwit-cd/kit/internal/cli"
 	"github.com/minitwit-cd/kit/internal/testenv"
 	"github.com/minitwit-cd/kit/simulator/internal/cmd"
 	"github.com/minitwit-cd/kit/simulator/scenario"
@@ -63,13 +63,14 @@ func generate(t testing.TB, users int, actions int64, seed uint64) string {
 type result struct {
 	stdout, stderr string
 	code           int
-	err            error
 }
 
+// run runs the real command tree as cli.Main does, on buffers (stderr a
+// terminal when tty) and the process's environment.
 func run(ctx context.Context, tty bool, args ...string) result {
 	var out, errOut bytes.Buffer
-	err := cmd.Execute(ctx, args, cmd.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut, IsTTY: tty})
-	return result{out.String(), errOut.String(), cmd.ExitCode(err), err}
+	code := cli.Run(ctx, cmd.Program(), &cli.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut, ErrTTY: tty}, args)
+	return result{stdout: out.String(), stderr: errOut.String(), code: code}
 }
 
 // jsonReport is the part of --json the tests read.
@@ -141,7 +142,7 @@ func TestRunCourseScenarioMax(t *testing.T) {
 	}
 	r := run(context.Background(), false, args...)
 	if r.code != 0 {
-		t.Fatalf("exit %d: %v\n%s\n%s", r.code, r.err, r.stdout, r.stderr)
+		t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 	rep := readReport(t, jsonPath)
 	if rep.Stats.Sent != want || rep.Replay.Total != want || rep.Stats.OrderViolations != 0 ||
@@ -151,6 +152,11 @@ func TestRunCourseScenarioMax(t *testing.T) {
 	}
 	if rep.Verification == nil || len(rep.Verification.Mismatches) != 0 || rep.Verification.Checks < 30 {
 		t.Errorf("verification: %+v", rep.Verification)
+	}
+	// Instructors resume from /latest: after 16 in flight it is still
+	// exactly the last action's ID.
+	if got := targetLatest(t, target); got != want-1 {
+		t.Errorf("/latest after the concurrent replay is %d, want the last action's %d", got, want-1)
 	}
 	if !strings.Contains(r.stdout, "0 ordering violations") || !strings.Contains(r.stdout, "verify: ") {
 		t.Errorf("stdout:\n%s", r.stdout)
@@ -189,7 +195,7 @@ func TestRunModesAgainstMiniTwit(t *testing.T) {
 			args := append([]string{"run", "-t", target, "-s", scen, "--json", jsonPath, "--timeout", "10s"}, tt.args...)
 			r := run(context.Background(), false, args...)
 			if r.code != 0 {
-				t.Fatalf("exit %d: %v\n%s\n%s", r.code, r.err, r.stdout, r.stderr)
+				t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 			}
 			rep := readReport(t, jsonPath)
 			if rep.Mode != tt.mode || rep.Stats.Sent != tt.sent || rep.Replay.Errors != 0 || rep.Stats.OrderViolations != 0 {
@@ -197,6 +203,10 @@ func TestRunModesAgainstMiniTwit(t *testing.T) {
 			}
 			if rep.Verification == nil || len(rep.Verification.Mismatches) != 0 {
 				t.Errorf("verification: %+v", rep.Verification)
+			}
+			// The last action goes out after every other has answered.
+			if got := targetLatest(t, target); got != tt.sent-1 {
+				t.Errorf("/latest after the replay is %d, want the last action's %d", got, tt.sent-1)
 			}
 			if strings.Contains(tt.name, "load") {
 				if rep.Load == nil || rep.Load.Total < 50 || rep.Load.Errors != 0 {
@@ -234,7 +244,7 @@ func TestRunGenerated200k(t *testing.T) {
 	r := run(context.Background(), false, "run", "-t", target, "-s", scen, "--max", "-c", "16", "--json", jsonPath, "--max-errors", "20")
 	t.Log("\n" + r.stdout)
 	if r.code != 0 {
-		t.Fatalf("exit %d: %v\n%s", r.code, r.err, r.stderr)
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
 	}
 	rep := readReport(t, jsonPath)
 	all := rep.Replay.ByCommand["all"]
@@ -334,6 +344,7 @@ func TestRunExitStatusFollowsMaxErrors(t *testing.T) {
 	}))
 	defer srv.Close()
 	scen := generate(t, 2, 10, 1)
+	defer cmd.SetClock(func() time.Time { return time.Date(2026, 12, 1, 9, 8, 7, 0, time.UTC) })()
 	errPath := filepath.Join(t.TempDir(), "errors.log")
 	r := run(context.Background(), false, "run", "-t", srv.URL, "-s", scen, "--compat", "--errors", errPath)
 	if r.code != 1 || !strings.Contains(r.stderr, "2 errors, more than --max-errors 0") {
@@ -345,13 +356,13 @@ func TestRunExitStatusFollowsMaxErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := strings.Count(string(lines), "\n"); n != 10 || !strings.Contains(string(lines), ","+srv.URL+",0,500,register\n") {
+	if n := strings.Count(string(lines), "\n"); n != 10 || !strings.Contains(string(lines), "2026-12-01 09:08:07,"+srv.URL+",0,500,register\n") {
 		t.Errorf("%d error lines:\n%s", n, lines)
 	}
-	// --errors - prints the same lines first on standard output, as the
-	// course's script does.
-	if r := run(context.Background(), false, "run", "-t", srv.URL, "-s", scen, "--compat", "--errors", "-"); !strings.HasPrefix(r.stdout, string(lines)) {
-		t.Errorf("stdout does not start with the error lines:\n%s", r.stdout)
+	// --errors - prints the same lines, alone, on standard output, as the
+	// course's script does; the report goes to standard error.
+	if r := run(context.Background(), false, "run", "-t", srv.URL, "-s", scen, "--compat", "--errors", "-"); r.stdout != string(lines) || !strings.Contains(r.stderr, "replay (compat pacing") {
+		t.Errorf("stdout is not the error lines:\n%s\nstderr:\n%s", r.stdout, r.stderr)
 	}
 	if r := run(context.Background(), false, "run", "-t", srv.URL, "-s", scen, "--max-errors", "2", "--verify=false"); r.code != 0 {
 		t.Errorf("with --max-errors 2: exit %d\n%s", r.code, r.stderr)
@@ -401,12 +412,6 @@ func TestGenerateCommand(t *testing.T) {
 	}
 	if stdout.stdout != string(file) || strings.Count(string(file), "\n") != 500 {
 		t.Errorf("file and stdout differ or wrong size (%d lines)", strings.Count(string(file), "\n"))
-	}
-}
-
-func TestExitCode(t *testing.T) {
-	if cmd.ExitCode(nil) != 0 || cmd.ExitCode(context.Canceled) != 130 || cmd.ExitCode(errors.New("x")) != 1 {
-		t.Error("exit code mapping")
 	}
 }
 

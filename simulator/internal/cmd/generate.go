@@ -7,12 +7,13 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/minitwit-cd/kit/internal/cli"
 	"github.com/minitwit-cd/kit/simulator/scenario"
 )
 
 // GenerateOptions are the flags of `simulator generate`.
 type GenerateOptions struct {
-	IO      IOStreams
+	IO      *cli.IOStreams
 	Users   int
 	Actions int64
 	Seed    uint64
@@ -21,7 +22,7 @@ type GenerateOptions struct {
 
 // NewCmdGenerate builds `simulator generate`; runF replaces the run
 // function in flag-parsing tests.
-func NewCmdGenerate(io IOStreams, runF func(*GenerateOptions) error) *cobra.Command {
+func NewCmdGenerate(io *cli.IOStreams, runF func(*GenerateOptions) error) *cobra.Command {
 	opts := &GenerateOptions{IO: io}
 	c := &cobra.Command{
 		Use:   "generate",
@@ -33,9 +34,6 @@ unfollows of followed ones). The same flags always write the same bytes.`,
 		Example: "  simulator generate --users 2000 --actions 1000000 --seed 1 -o big.tsv",
 		Args:    cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			if err := bindEnv(c.Flags()); err != nil {
-				return err
-			}
 			if runF != nil {
 				return runF(opts)
 			}
@@ -52,10 +50,10 @@ unfollows of followed ones). The same flags always write the same bytes.`,
 
 func runGenerate(opts *GenerateOptions) error {
 	if opts.Users < 2 {
-		return usageErr("--users %d: need at least 2", opts.Users)
+		return cli.Usagef("--users %d: need at least 2", opts.Users)
 	}
 	if opts.Actions < int64(opts.Users) {
-		return usageErr("--actions %d: must be at least --users (%d), one registration each", opts.Actions, opts.Users)
+		return cli.Usagef("--actions %d: must be at least --users (%d), one registration each", opts.Actions, opts.Users)
 	}
 	cfg := scenario.GenerateConfig{Users: opts.Users, Actions: opts.Actions, Seed: opts.Seed}
 	if opts.Output == "-" {

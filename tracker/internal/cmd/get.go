@@ -15,7 +15,8 @@ import (
 
 func newCmdGet(f *Factory, o *RootOptions) *cobra.Command {
 	return group("get", "Show one flow, environment, artifact or snapshot",
-		NewCmdGetFlow(f, o, nil), NewCmdGetEnvironment(f, o, nil), NewCmdGetArtifact(f, o, nil), NewCmdGetSnapshot(f, o, nil))
+		NewCmdGetFlow(f, o, nil), NewCmdGetEnvironment(f, o, nil), NewCmdGetArtifact(f, o, nil), NewCmdGetSnapshot(f, o, nil),
+		NewCmdGetTrail(f, o, nil), NewCmdGetAttestation(f, o, nil))
 }
 
 // GetOptions are the options of the get commands.

@@ -12,7 +12,8 @@ import (
 
 func newCmdLs(f *Factory, o *RootOptions) *cobra.Command {
 	return group("ls", "List flows, environments, artifacts or snapshots",
-		NewCmdLsFlows(f, o, nil), NewCmdLsEnvironments(f, o, nil), NewCmdLsArtifacts(f, o, nil), NewCmdLsSnapshots(f, o, nil))
+		NewCmdLsFlows(f, o, nil), NewCmdLsEnvironments(f, o, nil), NewCmdLsArtifacts(f, o, nil), NewCmdLsSnapshots(f, o, nil),
+		NewCmdLsTrails(f, o, nil))
 }
 
 // LsOptions are the options of the ls commands.

@@ -72,3 +72,27 @@ func TestServeMetricsAddr(t *testing.T) {
 		t.Fatalf("/metrics = %d, want the API's /ready counted:\n%.1500s", code, body)
 	}
 }
+
+// TestCreateEnvironmentVisibility: `create environment --visibility
+// public` makes an environment an anonymous reader can see; the default is
+// private, answered like a missing one; a bad value is a usage error.
+func TestCreateEnvironmentVisibility(t *testing.T) {
+	c := testenv.NewClock(time.Date(2026, 11, 2, 12, 0, 0, 0, time.UTC))
+	tr := start(t, c)
+	tr.createOrg("course")
+	tr.must("create", "environment", "shop", "--type", "docker", "--visibility", "public")
+	tr.must("create", "environment", "vault", "--type", "docker")
+	for env, want := range map[string]int{"shop": 200, "vault": 404, "nope": 404} {
+		resp, err := http.Get(tr.host + "/api/v2/environments/course/" + env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("anonymous GET of environment %s = %d, want %d", env, resp.StatusCode, want)
+		}
+	}
+	if r := tr.run(nil, "create", "environment", "x", "--type", "docker", "--visibility", "secret"); r.code != 2 || !strings.Contains(r.errOut, "--visibility") {
+		t.Errorf("bad --visibility: exit %d, stderr %q; want 2 naming the flag", r.code, r.errOut)
+	}
+}

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -63,7 +64,8 @@ func readStatus(t *testing.T, conn net.Conn, wait time.Duration) string {
 	t.Helper()
 	conn.SetReadDeadline(time.Now().Add(wait))
 	line, err := bufio.NewReader(conn).ReadString('\n')
-	if ne, ok := err.(net.Error); ok && ne.Timeout() {
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
 		t.Fatalf("no answer and the connection is still open after %s", wait)
 	}
 	return strings.TrimSpace(line)

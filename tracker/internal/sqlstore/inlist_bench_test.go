@@ -74,7 +74,8 @@ func BenchmarkInList(b *testing.B) {
 			if err := tx.Commit(); err != nil {
 				b.Fatal(err)
 			}
-			count := func(b *testing.B, rows *sql.Rows, err error) int {
+			count := func(b *testing.B, query string, args ...any) int {
+				rows, err := db.QueryContext(ctx, rebind(query), args...)
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -88,13 +89,15 @@ func BenchmarkInList(b *testing.B) {
 					}
 					got++
 				}
+				if err := rows.Err(); err != nil {
+					b.Fatal(err)
+				}
 				return got
 			}
 			b.Run("json", func(b *testing.B) {
 				for range b.N {
 					data, _ := json.Marshal(fps)
-					rows, err := db.QueryContext(ctx, rebind(`SELECT fp, n FROM fps WHERE fp IN (SELECT value FROM (`+d.jsonValues+`) AS list)`), string(data))
-					if got := count(b, rows, err); got != n {
+					if got := count(b, `SELECT fp, n FROM fps WHERE fp IN (SELECT value FROM (`+d.jsonValues+`) AS list)`, string(data)); got != n {
 						b.Fatalf("found %d of %d", got, n)
 					}
 				}
@@ -108,8 +111,7 @@ func BenchmarkInList(b *testing.B) {
 						for j, fp := range part {
 							args[j] = fp
 						}
-						rows, err := db.QueryContext(ctx, rebind(`SELECT fp, n FROM fps WHERE fp IN (`+strings.TrimSuffix(strings.Repeat("?,", len(part)), ",")+`)`), args...)
-						got += count(b, rows, err)
+						got += count(b, `SELECT fp, n FROM fps WHERE fp IN (`+strings.TrimSuffix(strings.Repeat("?,", len(part)), ",")+`)`, args...)
 					}
 					if got != n {
 						b.Fatalf("found %d of %d", got, n)

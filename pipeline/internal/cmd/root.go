@@ -35,6 +35,11 @@ func NewCmdRoot(f *Factory) *cobra.Command {
 		Use:   "pipeline",
 		Short: "Build, test, image, publish and deploy the kit, every step recorded in the tracker",
 	}
-	root.AddCommand()
+	root.AddCommand(
+		NewCmdDeploy(f, nil),
+		NewCmdRollback(f, nil),
+		NewCmdScale(f, nil),
+		NewCmdRelease(f, nil),
+	)
 	return root
 }

@@ -226,33 +226,6 @@ func appendSuite(out []JUnitSuite, s junitSuite) []JUnitSuite {
 	return out
 }
 
-// SimulatorCompliant is the rule for simulator evidence. The report is the
-// simulator's own JSON report (simulator/report's Summary, as written by
-// `simulator run --json`): compliant when its "errors" count is zero.
-// Consequences of earlier errors are not counted again, as the simulator
-// itself does not. A report object with a boolean "compliant" field states
-// its verdict itself and that verdict is used. Anything else is EINVALID.
-func SimulatorCompliant(report json.RawMessage) (bool, error) {
-	var r struct {
-		Compliant *bool            `json:"compliant"`
-		Errors    *json.RawMessage `json:"errors"`
-	}
-	if err := json.Unmarshal(report, &r); err != nil {
-		return false, Errorf(EINVALID, "simulator report is not a JSON object: %v", err)
-	}
-	if r.Compliant != nil {
-		return *r.Compliant, nil
-	}
-	if r.Errors == nil {
-		return false, Errorf(EINVALID, "simulator report has no \"errors\" count: want the simulator's --json report")
-	}
-	var n int64
-	if err := json.Unmarshal(*r.Errors, &n); err != nil || n < 0 {
-		return false, Errorf(EINVALID, "simulator report: \"errors\" is %s, want a count", *r.Errors)
-	}
-	return n == 0, nil
-}
-
 // Compliance states of an artifact.
 const (
 	Compliant    = "COMPLIANT"

@@ -1,7 +1,6 @@
 package model_test
 
 import (
-	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -275,35 +274,5 @@ func TestValidation(t *testing.T) {
 	tok, err := model.NewToken()
 	if err != nil || len(tok) < 40 || model.HashToken(tok) == tok || len(model.HashToken(tok)) != 64 {
 		t.Fatalf("token %q", tok)
-	}
-}
-
-func TestSimulatorCompliant(t *testing.T) {
-	cases := []struct {
-		name, report string
-		want         bool
-		err          string
-	}{
-		{"no errors", `{"total": 10, "errors": 0, "consequences": 0}`, true, ""},
-		{"errors", `{"total": 10, "errors": 2, "consequences": 5}`, false, ""},
-		{"own verdict wins", `{"compliant": true, "errors": 2}`, true, ""},
-		{"not a report", `{"total": 10}`, false, `no "errors" count`},
-		{"errors not a count", `{"errors": "many"}`, false, "want a count"},
-		{"negative errors", `{"errors": -1}`, false, "want a count"},
-		{"not an object", `[1, 2]`, false, "not a JSON object"},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			got, err := model.SimulatorCompliant(json.RawMessage(tc.report))
-			if tc.err != "" {
-				if model.ErrorCode(err) != model.EINVALID || !strings.Contains(model.ErrorMessage(err), tc.err) {
-					t.Fatalf("err = %v, want EINVALID mentioning %q", err, tc.err)
-				}
-				return
-			}
-			if err != nil || got != tc.want {
-				t.Fatalf("= %v, %v; want %v", got, err, tc.want)
-			}
-		})
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/minitwit-cd/kit/internal/simreport"
 	"github.com/minitwit-cd/kit/tracker/internal/storetest"
 	"github.com/minitwit-cd/kit/tracker/server"
 )
@@ -397,7 +398,7 @@ func TestAttestations(t *testing.T) {
 		t.Fatalf("clean junit = %v, state %s", r, state())
 	}
 	r = e.ok("POST", "/api/v2/attestations/acme/runner/trail/t1/simulator",
-		multipartReq(t, map[string]any{"attestation_name": "simulator", "artifact_fingerprint": fp, "simulator_report": map[string]any{"compliant": false, "errors": 3}},
+		multipartReq(t, map[string]any{"attestation_name": "simulator", "artifact_fingerprint": fp, "simulator_report": simreport.Report{Schema: simreport.Schema, Total: 10, Errors: 3, Failure: "3 errors"}},
 			map[string][2]string{"attachment_file": {"report.html", "<html></html>"}}), 201).Object(t)
 	if r["is_compliant"] != false || state() != "NON-COMPLIANT" || fmt.Sprint(r["files"]) != "[report.html]" {
 		t.Fatalf("simulator = %v, state %s", r, state())

@@ -115,16 +115,16 @@ func (s *srv) attest(c *gin.Context) {
 			s.fail(c, model.Errorf(model.EINVALID, "attest simulator: simulator_report (the simulator's JSON report) is required"))
 			return
 		}
-		switch {
-		case req.IsCompliant != nil:
+		// The report is always the simulator's document; is_compliant,
+		// when sent, overrides its verdict.
+		ok, err := api.SimulatorVerdict(report)
+		if err != nil {
+			s.fail(c, model.Errorf(model.EINVALID, "attest simulator: %s", model.ErrorMessage(err)))
+			return
+		}
+		e.Compliant = ok
+		if req.IsCompliant != nil {
 			e.Compliant = *req.IsCompliant
-		default:
-			ok, err := model.SimulatorCompliant(report)
-			if err != nil {
-				s.fail(c, model.Errorf(model.EINVALID, "attest simulator: %s", model.ErrorMessage(err)))
-				return
-			}
-			e.Compliant = ok
 		}
 		e.Data = report
 	case model.EvidenceSnyk:

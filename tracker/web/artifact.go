@@ -2,6 +2,7 @@ package web
 
 import (
 	"fmt"
+	"mime"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -28,6 +29,16 @@ type evidenceRow struct {
 	Type      string
 	Compliant bool
 	Time      time.Time
+	// Files are the evidence's attachments (the simulator's HTML report,
+	// a JUnit XML), each a download link.
+	Files []fileLink
+}
+
+// fileLink is one attached file to download.
+type fileLink struct {
+	Name string
+	URL  string
+	Size int
 }
 
 // snapshotLink names one snapshot, linked.
@@ -87,7 +98,11 @@ func (h *handler) artifactPage(w http.ResponseWriter, r *http.Request, o orgReq)
 		State: av.State,
 	}
 	for _, e := range av.Evidence {
-		v.Evidence = append(v.Evidence, evidenceRow{Name: e.Name, Type: e.Type, Compliant: e.Compliant, Time: e.CreatedAt})
+		row := evidenceRow{Name: e.Name, Type: e.Type, Compliant: e.Compliant, Time: e.CreatedAt}
+		for _, file := range e.Files {
+			row.Files = append(row.Files, fileLink{Name: file.Name, URL: attachmentURL(o.org, a.Flow, e.ID, file.Name), Size: len(file.Content)})
+		}
+		v.Evidence = append(v.Evidence, row)
 	}
 	link := func(es model.EnvSnapshot) snapshotLink {
 		return snapshotLink{Name: fmt.Sprintf("%s#%d", es.Environment, es.SnapshotIndex), URL: snapshotURL(o.org, es.Environment, es.SnapshotIndex)}
@@ -158,4 +173,44 @@ func safeURL(u string) string {
 		return u
 	}
 	return ""
+}
+
+// attachment serves one file attached to evidence of a flow the visitor
+// may see, as a download: it is the reporter's content, so it is never
+// rendered as a page of the tracker's origin (sandboxed, not sniffed).
+func (h *handler) attachment(w http.ResponseWriter, r *http.Request, o orgReq) {
+	ctx := r.Context()
+	f, err := h.findFlow(ctx, o, r.PathValue("flow"))
+	if err != nil {
+		h.fail(w, r, o, err)
+		return
+	}
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		h.fail(w, r, o, model.Errorf(model.EINVALID, "attestation id %q is not a number", r.PathValue("id")))
+		return
+	}
+	e, err := h.store.FindEvidence(ctx, o.org, id)
+	if err == nil && e.Flow != f.Name {
+		err = model.Errorf(model.ENOTFOUND, "attestation %d not found in flow %s", id, f.Name)
+	}
+	if err != nil {
+		h.fail(w, r, o, err)
+		return
+	}
+	name := r.PathValue("name")
+	for _, file := range e.Files {
+		if file.Name == name {
+			w.Header().Set("Content-Type", "application/octet-stream")
+			w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": file.Name}))
+			w.Header().Set("Content-Security-Policy", "sandbox")
+			w.Header().Set("X-Content-Type-Options", "nosniff")
+			// Explicit: behind the API's router the default status of an
+			// unrouted path is 404.
+			w.WriteHeader(http.StatusOK)
+			_, _ = w.Write(file.Content)
+			return
+		}
+	}
+	h.fail(w, r, o, model.Errorf(model.ENOTFOUND, "attestation %d has no attachment %q", id, name))
 }

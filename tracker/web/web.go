@@ -21,6 +21,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"time"
 
 	"github.com/minitwit-cd/kit/internal/buildinfo"
@@ -78,6 +79,7 @@ func New(store model.Store, opts Options) http.Handler {
 	mux.HandleFunc("POST /ui/{org}/logout", h.withOrg(h.logout))
 	mux.HandleFunc("GET /ui/{org}/flows/{flow}", h.withOrg(h.flowPage))
 	mux.HandleFunc("GET /ui/{org}/flows/{flow}/artifacts/{fingerprint}", h.withOrg(h.artifactPage))
+	mux.HandleFunc("GET /ui/{org}/flows/{flow}/attestations/{id}/{name}", h.withOrg(h.attachment))
 	mux.HandleFunc("GET /ui/{org}/environments/{env}", h.withOrg(h.environmentPage))
 	mux.HandleFunc("GET /ui/{org}/environments/{env}/snapshots/{ref}", h.withOrg(h.snapshotPage))
 	mux.HandleFunc("GET /ui/{org}/diff", h.withOrg(h.diffPage))
@@ -224,6 +226,10 @@ func flowURL(org, flow string) string { return orgURL(org) + "/flows/" + url.Pat
 
 func artifactURL(org, flow, fp string) string {
 	return flowURL(org, flow) + "/artifacts/" + url.PathEscape(fp)
+}
+
+func attachmentURL(org, flow string, id int64, name string) string {
+	return flowURL(org, flow) + "/attestations/" + strconv.FormatInt(id, 10) + "/" + url.PathEscape(name)
 }
 
 func envURL(org, env string) string { return orgURL(org) + "/environments/" + url.PathEscape(env) }

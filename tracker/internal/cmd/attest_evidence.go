@@ -172,7 +172,7 @@ func runAttestEvidence(cmd *cobra.Command, o *AttestEvidenceOptions) error {
 		}
 		// Checked here too so that a wrong file is a usage error before
 		// anything is sent; the server applies the same rule.
-		if _, err := model.SimulatorCompliant(raw); err != nil {
+		if _, err := api.SimulatorVerdict(raw); err != nil {
 			return usageErrorf("--report %s: %s", o.Report, model.ErrorMessage(err))
 		}
 		d.SimulatorReport = raw

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/minitwit-cd/kit/internal/simreport"
 	"github.com/minitwit-cd/kit/internal/testenv"
 	"github.com/minitwit-cd/kit/tracker/internal/cmd"
 	"github.com/minitwit-cd/kit/tracker/reporter/dockertest"
@@ -200,8 +201,14 @@ func TestEvidenceAndMetrics(t *testing.T) {
 	if !strings.Contains(state, "State:        INCOMPLETE") {
 		t.Errorf("with one of two template evidences the state is not INCOMPLETE:\n%s", state)
 	}
+	// A failing run's report, in the document the simulator writes
+	// (internal/simreport; TestAttestSimulatorReport runs the real one).
 	report := filepath.Join(dir, "report.json")
-	if err := os.WriteFile(report, []byte(`{"compliant": false, "errors": 12, "requests": 1000}`), 0o644); err != nil {
+	var doc bytes.Buffer
+	if err := simreport.Encode(&doc, simreport.Report{Schema: simreport.Schema, Total: 1000, Errors: 12, Failure: "12 errors"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(report, doc.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	out = tr.must("attest", "simulator", "--flow", "minitwit", "--trail", "abc1234", "--name", "simulator", "--fingerprint", fpx, "--report", report)

@@ -14,4 +14,8 @@ import (
 	"github.com/minitwit-cd/kit/internal/cli"
 )
 
-func main() { os.Exit(cli.Main(cmd.Program())) }
+func main() {
+	// Go-flag style -addr, as minitwit took before cobra, still works.
+	os.Args = append(os.Args[:1], cmd.LegacyArgs(os.Args[1:])...)
+	os.Exit(cli.Main(cmd.Program()))
+}

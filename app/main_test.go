@@ -99,27 +99,17 @@ func TestServeUntilCancelled(t *testing.T) {
 			done := make(chan int, 1)
 			go func() { done <- cli.Run(ctx, cmd.Program(), io, args) }()
 
-			re := regexp.MustCompile(`(simulator API |metrics )?listening on (http://[^ "]+)`)
+			exited := make(chan struct{})
+			var code int
+			go func() { code = <-done; close(exited) }()
 			urls := map[string]string{}
-			deadline := time.After(20 * time.Second)
-			poll := time.NewTicker(5 * time.Millisecond)
-			defer poll.Stop()
-			for len(urls) < 3 {
-				select {
-				case code := <-done:
-					t.Fatalf("serve returned early: %d\n%s", code, stderr)
-				case <-deadline:
-					t.Fatalf("no listening lines in time:\n%s", stderr)
-				case <-poll.C:
-				}
-				for _, m := range re.FindAllStringSubmatch(stderr.String(), -1) {
-					urls[m[1]] = m[2]
-				}
+			for _, name := range []string{"", "simulator API", "metrics"} {
+				urls[name] = testenv.WaitListening(t, stderr.String, name, exited, 20*time.Second)
 			}
 			if strings.Contains(stderr.String(), "MINITWIT_SESSION_SECRET is not set") {
 				t.Fatal("warned about the session secret although it was set")
 			}
-			for _, base := range []string{urls[""], urls["simulator API "]} {
+			for _, base := range []string{urls[""], urls["simulator API"]} {
 				r, _ := http.NewRequest("GET", base+"/msgs", nil)
 				r.SetBasicAuth("bot", "pw")
 				resp, err := http.DefaultClient.Do(r)
@@ -131,14 +121,14 @@ func TestServeUntilCancelled(t *testing.T) {
 					t.Fatalf("%s/msgs with the env credentials: %d", base, resp.StatusCode)
 				}
 			}
-			if resp, err := http.Get(urls["metrics "] + "/metrics"); err != nil || resp.StatusCode != 200 {
+			if resp, err := http.Get(urls["metrics"] + "/metrics"); err != nil || resp.StatusCode != 200 {
 				t.Fatalf("metrics listener: %v %v", resp, err)
 			} else {
 				resp.Body.Close()
 			}
 			cancel()
 			select {
-			case code := <-done:
+			case <-exited:
 				if code != 0 {
 					t.Fatalf("exit code after cancel: %d\n%s", code, stderr)
 				}
@@ -214,8 +204,13 @@ func TestBinaryExitCodes(t *testing.T) {
 	for _, sig := range []struct {
 		s    syscall.Signal
 		code int
-	}{{syscall.SIGINT, 130}, {syscall.SIGTERM, 0}} {
-		c := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--db", filepath.Join(t.TempDir(), "x.db"))
+		args []string
+	}{
+		{syscall.SIGINT, 130, []string{"serve", "--addr", "127.0.0.1:0"}},
+		// Go-flag style single dashes, as before cobra, still work.
+		{syscall.SIGTERM, 0, []string{"-addr", "127.0.0.1:0"}},
+	} {
+		c := exec.Command(bin, append(sig.args, "-db", filepath.Join(t.TempDir(), "x.db"))...)
 		c.Env = append(os.Environ(), "MINITWIT_SESSION_SECRET=x")
 		stderr, _ := c.StderrPipe()
 		if err := c.Start(); err != nil {

@@ -307,6 +307,7 @@ var statuses = map[string]struct{ api, web int }{
 	minitwit.ECONFLICT:     {http.StatusBadRequest, http.StatusBadRequest},
 	minitwit.EINVALID:      {http.StatusBadRequest, http.StatusBadRequest},
 	minitwit.EUNAUTHORIZED: {http.StatusForbidden, http.StatusUnauthorized},
+	minitwit.EUNAVAILABLE:  {http.StatusServiceUnavailable, http.StatusServiceUnavailable},
 	minitwit.EINTERNAL:     {http.StatusInternalServerError, http.StatusInternalServerError},
 }
 

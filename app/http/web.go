@@ -408,11 +408,13 @@ func (w *web) getLogin(c *gin.Context) {
 
 // postLogin signs a user in.
 func (w *web) postLogin(c *gin.Context) {
-	st, ok := w.guestState(c)
-	if !ok {
+	// The throttle comes first: a refused attempt costs no session, no
+	// form parsing and no page.
+	if !w.allowLogin(c) {
 		return
 	}
-	if !w.allowLogin(c, st) {
+	st, ok := w.guestState(c)
+	if !ok {
 		return
 	}
 	if !w.parseForm(c, st) {
@@ -424,6 +426,10 @@ func (w *web) postLogin(c *gin.Context) {
 	switch {
 	case minitwit.ErrorCode(err) == minitwit.EUNAUTHORIZED:
 		p.Error = minitwit.ErrorMessage(err)
+	case minitwit.ErrorCode(err) == minitwit.EUNAVAILABLE:
+		c.Header("Retry-After", "1")
+		w.fail(c, st, err)
+		return
 	case err != nil:
 		w.fail(c, st, err)
 		return
@@ -438,13 +444,16 @@ func (w *web) postLogin(c *gin.Context) {
 
 // allowLogin applies the per-address sign-in throttle, answering 429 with
 // Retry-After itself when the address has no attempts left.
-func (w *web) allowLogin(c *gin.Context, st *reqState) bool {
+func (w *web) allowLogin(c *gin.Context) bool {
 	ok, wait := w.login.allow(clientAddr(c.Request, w.cfg.TrustProxy))
 	if ok {
 		return true
 	}
+	// A plain answer, not a rendered page: a flood of refused attempts
+	// must cost as little as possible.
 	c.Header("Retry-After", strconv.Itoa(int(max(1, (wait+time.Second-1)/time.Second))))
-	w.errorPage(c, st, http.StatusTooManyRequests, msgTooManyLogins)
+	c.Header("Cache-Control", "no-store")
+	c.String(http.StatusTooManyRequests, msgTooManyLogins)
 	return false
 }
 
@@ -509,9 +518,11 @@ func isContractMessage(msg string) bool {
 // logout signs out.
 func (w *web) logout(c *gin.Context) {
 	st := w.state(c)
-	if st.user != nil {
-		// Every copy of this session's cookie ends here, not only the
-		// one this browser is about to overwrite.
+	// Every copy of this session's cookie ends here, not only the one
+	// this browser is about to overwrite; but a link on another site
+	// only signs this browser out, so that it cannot end a user's
+	// sessions everywhere.
+	if st.user != nil && c.GetHeader("Sec-Fetch-Site") != "cross-site" {
 		if err := w.store.EndSessions(c.Request.Context(), st.user.ID); err != nil {
 			w.fail(c, st, fmt.Errorf("end sessions of %d: %w", st.user.ID, err))
 			return

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"time"
 
 	"golang.org/x/crypto/bcrypt"
 )
@@ -83,6 +84,11 @@ func NewAccounts(store Store, cost int) (*Accounts, error) {
 	}, nil
 }
 
+// MaxCheckWait bounds how long a sign-in waits for a free password check
+// slot before it is refused as EUNAVAILABLE: under a flood, queued
+// attempts neither pile up without end nor keep a person waiting long.
+const MaxCheckWait = 2 * time.Second
+
 // Register validates and stores a new user: the contract's messages in
 // its order (username, email, password), then the limits, then "The
 // username is already taken". The web form checks its second password
@@ -128,7 +134,7 @@ func (a *Accounts) Register(ctx context.Context, username, email, password strin
 // name is EUNAUTHORIZED "Invalid username" and a wrong password
 // EUNAUTHORIZED "Invalid password", the web contract's messages; both
 // cost one bcrypt comparison. It waits for a free password check slot
-// until ctx ends.
+// until ctx ends or MaxCheckWait has passed (then EUNAVAILABLE).
 func (a *Accounts) Authenticate(ctx context.Context, username, password string) (User, error) {
 	// A name no user can have is not worth a database round trip, and
 	// PostgreSQL would refuse a NUL or invalid UTF-8 in the query.
@@ -149,10 +155,14 @@ func (a *Accounts) Authenticate(ctx context.Context, username, password string) 
 	if known {
 		hash = []byte(u.PwHash)
 	}
+	wait := time.NewTimer(MaxCheckWait)
+	defer wait.Stop()
 	select {
 	case a.checks <- struct{}{}:
 	case <-ctx.Done():
 		return User{}, fmt.Errorf("wait for a password check: %w", ctx.Err())
+	case <-wait.C:
+		return User{}, Errorf(EUNAVAILABLE, "Too many sign-ins at once. Try again in a moment.")
 	}
 	match := bcrypt.CompareHashAndPassword(hash, []byte(password)) == nil
 	<-a.checks

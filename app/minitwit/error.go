@@ -12,6 +12,9 @@ const (
 	EINVALID      = "invalid"
 	ENOTFOUND     = "not_found"
 	EUNAUTHORIZED = "unauthorized"
+	// EUNAVAILABLE is a request the server is too busy to serve now; the
+	// client may try again shortly.
+	EUNAVAILABLE = "unavailable"
 )
 
 // Error is an error a user may see: a code that decides the status and a

@@ -33,11 +33,12 @@ func (db *DB) write(ctx context.Context, st *sql.Stmt, args ...any) (sql.Result,
 		return nil, fmt.Errorf("begin: %w", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
-	res, err := tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+	// Transaction-specific statements close with the transaction.
+	res, err := tx.StmtContext(ctx, st).ExecContext(ctx, args...) //nolint:sqlclosecheck // closed by Commit/Rollback
 	if err != nil {
 		return nil, err
 	}
-	if _, err := tx.StmtContext(ctx, db.setLatest).ExecContext(ctx, id); err != nil {
+	if _, err := tx.StmtContext(ctx, db.setLatest).ExecContext(ctx, id); err != nil { //nolint:sqlclosecheck // closed by Commit/Rollback
 		return nil, fmt.Errorf("set latest %d: %w", id, err)
 	}
 	if err := tx.Commit(); err != nil {

@@ -50,7 +50,7 @@ func register() {
 				// sorter spill files. mmap stays off: with the whole
 				// database mapped, every page a random-user workload
 				// touches counts toward the server's resident memory
-				// (180 MB at 1M messages in app/bench's mixed phase, 61 MB
+				// (180 MB at 1M messages in the benchmark's mixed phase, 61 MB
 				// without), and it bought no measurable read speed.
 				// journal_size_limit truncates the WAL after a checkpoint
 				// once it has grown past 64 MiB (after a bulk load).

@@ -242,29 +242,45 @@ func (e *Engine) Latest(ctx context.Context) (int64, error) {
 // getJSON GETs base+path with the Authorization header and decodes a 200
 // answer into v.
 func (e *Engine) getJSON(ctx context.Context, path string, timeout time.Duration, v any) error {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, e.base+path, nil)
+	status, b, err := e.get(ctx, path, timeout)
 	if err != nil {
-		return fmt.Errorf("GET %s%s: %w", e.base, path, err)
+		return err
 	}
-	req.Header.Set("Authorization", e.cfg.authorization)
-	resp, err := e.client.Do(req)
-	if err != nil {
-		return fmt.Errorf("GET %s%s: %s", e.base, path, describeError(err.Error()))
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
-	if err != nil {
-		return fmt.Errorf("GET %s%s: read body: %w", e.base, path, err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("GET %s%s: status %d: %s", e.base, path, resp.StatusCode, snippet(b))
+	if status != http.StatusOK {
+		return fmt.Errorf("GET %s%s: status %d: %s", e.base, path, status, snippet(b))
 	}
 	if err := json.Unmarshal(b, v); err != nil {
 		return fmt.Errorf("GET %s%s: answer is not the expected JSON (%w): %s", e.base, path, err, snippet(b))
 	}
 	return nil
+}
+
+// Get GETs base+path (path may carry a query) with the Authorization
+// header through the engine's own connections, within the engine's budget,
+// and returns the status and up to 8 MiB of the body. A transport failure
+// is an error naming its cause; any HTTP answer is not.
+func (e *Engine) Get(ctx context.Context, path string) (int, []byte, error) {
+	return e.get(ctx, path, e.cfg.timeout)
+}
+
+func (e *Engine) get(ctx context.Context, path string, timeout time.Duration) (int, []byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, e.base+path, nil)
+	if err != nil {
+		return 0, nil, fmt.Errorf("GET %s%s: %w", e.base, path, err)
+	}
+	req.Header.Set("Authorization", e.cfg.authorization)
+	resp, err := e.client.Do(req)
+	if err != nil {
+		return 0, nil, fmt.Errorf("GET %s%s: %s", e.base, path, describeError(err.Error()))
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
+	if err != nil {
+		return 0, nil, fmt.Errorf("GET %s%s: read body: %w", e.base, path, err)
+	}
+	return resp.StatusCode, b, nil
 }
 
 // snippet shortens a body for an error message.

@@ -181,7 +181,7 @@ func TestReplayClassifiesInjectedFaults(t *testing.T) {
 	}{
 		{"wrong status", report.WrongStatus, func(w http.ResponseWriter) { w.WriteHeader(500) }},
 		{"slow", report.Timeout, func(w http.ResponseWriter) {
-			time.Sleep(250 * time.Millisecond) // the injected fault: slower than the 100 ms budget
+			time.Sleep(1500 * time.Millisecond) // the injected fault: slower than the 1 s budget
 			w.WriteHeader(204)
 		}},
 		{"reset", report.ConnError, func(w http.ResponseWriter) {
@@ -215,7 +215,7 @@ func TestReplayClassifiesInjectedFaults(t *testing.T) {
 				srv := httptest.NewServer(fake)
 				defer srv.Close()
 				st, c, err := replayAll(t, srv.URL, generated(t, users, actions, seed),
-					replay.WithConcurrency(conc), replay.WithTimeout(100*time.Millisecond))
+					replay.WithConcurrency(conc), replay.WithTimeout(time.Second))
 				mustT(t, err)
 				outs := c.outcomes()
 				var want []int64

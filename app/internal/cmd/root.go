@@ -11,7 +11,10 @@
 package cmd
 
 import (
+	"strings"
+
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/minitwit-cd/kit/internal/cli"
 )
@@ -43,4 +46,38 @@ func NewCmdRoot(f *Factory) *cobra.Command {
 	root.SetVersionTemplate("minitwit {{.Version}}\n")
 	root.AddCommand(NewCmdServe(f, nil), NewCmdSeed(f, nil))
 	return root
+}
+
+// LegacyArgs rewrites the single-dash long flags that minitwit accepted
+// before it moved to cobra (Go's flag package takes -addr as well as
+// --addr; pflag reads -addr as the shorthands -a -d -d -r) into their
+// double-dash form, so scripts and deployments that start `minitwit -addr
+// :5000 -db x.db` keep working. Only names of flags in the command tree
+// are rewritten, and nothing after a "--".
+func LegacyArgs(args []string) []string {
+	names := map[string]bool{}
+	var collect func(c *cobra.Command)
+	collect = func(c *cobra.Command) {
+		c.Flags().VisitAll(func(f *pflag.Flag) { names[f.Name] = true })
+		for _, sub := range c.Commands() {
+			collect(sub)
+		}
+	}
+	io, _, _, _ := cli.Test()
+	collect(NewCmdRoot(&Factory{IO: io}))
+	names["version"], names["help"] = true, true
+	out := make([]string, 0, len(args))
+	for i, a := range args {
+		if a == "--" {
+			return append(out, args[i:]...)
+		}
+		if len(a) > 2 && a[0] == '-' && a[1] != '-' {
+			name, _, _ := strings.Cut(a[1:], "=")
+			if names[name] {
+				a = "-" + a
+			}
+		}
+		out = append(out, a)
+	}
+	return out
 }

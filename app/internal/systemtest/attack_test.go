@@ -162,11 +162,11 @@ func BenchmarkTweetLatencyUnderLoginAttack(b *testing.B) {
 						}
 					})
 				}
-				time.Sleep(500 * time.Millisecond) // let the attack reach full speed
+				time.Sleep(time.Second) // let the attack reach full speed
 			}
 			var lat []time.Duration
 			b.ResetTimer()
-			for i := range b.N * 300 {
+			for i := range b.N * 3000 {
 				start := time.Now()
 				c.must(b, http.StatusNoContent, http.MethodPost, "/msgs/a", int64(i), map[string]string{"content": "tweet"})
 				lat = append(lat, time.Since(start))

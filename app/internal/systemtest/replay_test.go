@@ -51,7 +51,7 @@ func (m *model) apply(a scenario.Action) {
 // TestScenarioReplay replays the whole course scenario, one action at a
 // time as the course's simulator does (Connection: close), against a fresh
 // SQLite database, and then checks the final state exactly. Latency under
-// the 300 ms rule is measured by go run ./app/bench, not asserted here.
+// the 300 ms rule is measured by scripts/bench.sh (simulator bench), not asserted here.
 func TestScenarioReplay(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the full scenario replay is not short")

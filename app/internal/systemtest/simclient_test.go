@@ -27,7 +27,7 @@ type simClient struct {
 // newSimClient returns a client like the course's simulator, a new
 // connection per request (Connection: close), but with a patient timeout:
 // these tests assert statuses and state, and the 300 ms rule is measured
-// where timing is honest (go run ./app/bench, the simulator's benchmarks),
+// where timing is honest (scripts/bench.sh, the simulator's benchmarks),
 // not asserted in a test that a loaded CI machine would make flaky.
 func newSimClient(base string) *simClient {
 	return &simClient{

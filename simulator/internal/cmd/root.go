@@ -39,6 +39,6 @@ capitals with dashes as underscores (--max-errors: SIMULATOR_MAX_ERRORS).
 Exit status: 0 ok, 1 the run failed (errors above --max-errors, a
 verification mismatch), 2 bad flags or input, 130 interrupted.`,
 	}
-	root.AddCommand(NewCmdRun(io, nil), NewCmdGenerate(io, nil), NewCmdBench(io, nil))
+	root.AddCommand(NewCmdRun(io, nil), NewCmdGenerate(io, nil), NewCmdBench(io, nil), NewCmdFleet(io))
 	return root
 }

@@ -3,17 +3,12 @@
 package main
 
 import (
-	"context"
 	"os"
-	"os/signal"
-	"syscall"
 
+	"github.com/minitwit-cd/kit/internal/cli"
 	"github.com/minitwit-cd/kit/tracker/internal/cmd"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := cmd.Main(ctx, cmd.NewFactory(), os.Args[1:])
-	stop()
-	os.Exit(code)
+	os.Exit(cli.Main(cmd.Program(cmd.NewFactory())))
 }

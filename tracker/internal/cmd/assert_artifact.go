@@ -98,7 +98,7 @@ func runAssertArtifact(cmd *cobra.Command, o *AssertArtifactOptions) error {
 	if o.Output.json() {
 		err = printJSON(o.f.IO.Out, a)
 	} else {
-		err = printAssertion(o.f.IO.Out, a, o.f.IO.TTY)
+		err = printAssertion(o.f.IO.Out, a, o.f.IO.OutTTY)
 	}
 	if err != nil {
 		return err

@@ -73,7 +73,7 @@ func fingerprintPath(f *Factory, path string, exclude []string) (string, error) 
 	if !info.IsDir() {
 		return fingerprint.File(path)
 	}
-	if !f.IO.TTY {
+	if !f.IO.OutTTY {
 		return fingerprint.Dir(path, exclude)
 	}
 	bar := progressbar.NewOptions(-1,

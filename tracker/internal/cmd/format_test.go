@@ -118,7 +118,7 @@ func TestFingerprintProgressOnlyOnTTY(t *testing.T) {
 	const want = "c71f5baef8cce289c9b7c971cf219e21b787a025af68ad6539b82634fe62819e\n"
 	for _, tty := range []bool{false, true} {
 		f := testFactory(nil)
-		f.IO.TTY = tty
+		f.IO.OutTTY = tty
 		if code := Main(t.Context(), f, []string{"fingerprint", dir}); code != 0 {
 			t.Fatalf("tty=%v: exit %d: %s", tty, code, f.IO.ErrOut)
 		}

@@ -233,7 +233,7 @@ func runGetArtifact(cmd *cobra.Command, o *GetOptions) error {
 		if i > 0 {
 			fmt.Fprintln(out)
 		}
-		if err := printArtifact(out, a, o.f.Now(), o.f.Location, o.f.IO.TTY); err != nil {
+		if err := printArtifact(out, a, o.f.Now(), o.f.Location, o.f.IO.OutTTY); err != nil {
 			return err
 		}
 	}

@@ -65,7 +65,7 @@ func runGetTrail(cmd *cobra.Command, o *TrailOptions) error {
 		"Name:\t" + t.Name,
 		"Flow:\t" + t.Flow,
 		"Description:\t" + t.Description,
-		"Compliance:\t" + colorState(t.ComplianceState, o.f.IO.TTY),
+		"Compliance:\t" + colorState(t.ComplianceState, o.f.IO.OutTTY),
 		"Last modified at:\t" + formatTime(api.Time(t.LastModifiedAt), now, loc, true),
 	}
 	if g := t.GitCommitInfo; g != nil {
@@ -169,7 +169,7 @@ func runLsTrails(cmd *cobra.Command, o *TrailOptions) error {
 	}
 	rows := make([]string, 0, len(page.Data))
 	for _, t := range page.Data {
-		rows = append(rows, fmt.Sprintf("%s\t%s\t%s\t%s", t.Name, t.Flow, t.Description, colorState(t.ComplianceState, o.f.IO.TTY)))
+		rows = append(rows, fmt.Sprintf("%s\t%s\t%s\t%s", t.Name, t.Flow, t.Description, colorState(t.ComplianceState, o.f.IO.OutTTY)))
 	}
 	if err := table(out, []string{"NAME", "FLOW", "DESCRIPTION", "COMPLIANCE"}, rows); err != nil {
 		return err

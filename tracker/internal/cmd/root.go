@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/minitwit-cd/kit/internal/buildinfo"
+	"github.com/minitwit-cd/kit/internal/cli"
 	"github.com/minitwit-cd/kit/tracker/client"
 	"github.com/minitwit-cd/kit/tracker/fingerprint"
 	"github.com/minitwit-cd/kit/tracker/reporter"
@@ -172,68 +173,76 @@ which speaks the /api/v2 subset of Kosli's API.`,
 	return root
 }
 
-// Main runs the CLI with args and returns the process exit code; the one
-// place errors turn into a message on stderr and a code.
-func Main(ctx context.Context, f *Factory, args []string) int {
-	root := NewCmdRoot(f)
-	root.SetArgs(args)
-	err := root.ExecuteContext(ctx)
-	if err != nil {
-		fmt.Fprintf(f.IO.ErrOut, "Error: %s\n", oneLine(err.Error()))
-		var u *UsageError
-		if errors.As(err, &u) {
-			fmt.Fprintf(f.IO.ErrOut, "Run '%s --help' for usage.\n", commandPath(root, args))
-		}
+// Program is the tracker's command line on the kit's one foundation
+// (internal/cli): its exit-code table, usage errors typed from cobra's own
+// flag and argument errors, every flag readable from TRACKER_<FLAG>, and
+// Ctrl-C = 130 (cli.Main). f's streams are replaced by the ones the
+// program runs on.
+func Program(f *Factory) cli.Program {
+	return cli.Program{
+		Name:      "tracker",
+		EnvPrefix: "TRACKER_",
+		Root: func(io *IOStreams) *cobra.Command {
+			f.IO = io
+			if f.Getenv != nil && io.Getenv == nil {
+				io.Getenv = func(k string) (string, bool) {
+					v := f.Getenv(k)
+					return v, v != ""
+				}
+			}
+			return NewCmdRoot(f)
+		},
+		Code: statusCode,
+		// "Error: …" on one line, and how to get help after a usage
+		// error: the format the tracker's users and tests know.
+		Report: func(w io.Writer, cmd *cobra.Command, err error) {
+			fmt.Fprintf(w, "Error: %s\n", cli.OneLine(err.Error()))
+			var u *UsageError
+			if errors.As(err, &u) && cmd != nil {
+				fmt.Fprintf(w, "Run '%s --help' for usage.\n", cmd.CommandPath())
+			}
+		},
 	}
-	return ExitCode(err)
 }
 
-// Exit codes of the CLI.
+// Main runs the CLI with args on f's streams and returns the process exit
+// code (tests call it in process; the binary goes through cli.Main).
+func Main(ctx context.Context, f *Factory, args []string) int {
+	return cli.Run(ctx, Program(f), f.IO, args)
+}
+
+// Exit codes of the CLI: the kit's table (internal/cli).
 const (
-	ExitOK          = 0
-	ExitError       = 1 // anything else, including a server error (5xx)
-	ExitUsage       = 2 // bad flags, arguments or expressions
-	ExitAuth        = 3 // missing or wrong token (401/403)
-	ExitNotFound    = 4 // unknown org, flow, environment, artifact or snapshot
-	ExitUnreachable = 5 // no answer from the server
+	ExitOK          = cli.ExitOK
+	ExitError       = cli.ExitFailure     // the job failed: a non-compliant artifact, a server error (5xx)
+	ExitUsage       = cli.ExitUsage       // bad flags, arguments, expressions or input (and a 400 from the server)
+	ExitAuth        = cli.ExitAuth        // missing or wrong token (401/403)
+	ExitNotFound    = cli.ExitNotFound    // unknown org, flow, environment, artifact or snapshot
+	ExitUnreachable = cli.ExitUnreachable // no answer from the server
 )
 
-// ExitCode maps an error to the exit code: the single table of the CLI.
-func ExitCode(err error) int {
-	if err == nil {
-		return ExitOK
-	}
-	var u *UsageError
+// ExitCode maps an error to the exit code through the kit's table.
+func ExitCode(err error) int { return Program(NewFactory()).ExitCode(err) }
+
+// statusCode maps what the client tells of the server to exit codes.
+func statusCode(err error) (int, bool) {
 	switch status := client.StatusCode(err); {
-	case errors.As(err, &u):
-		return ExitUsage
 	case status == http.StatusUnauthorized || status == http.StatusForbidden:
-		return ExitAuth
+		return ExitAuth, true
 	case status == http.StatusNotFound:
-		return ExitNotFound
+		return ExitNotFound, true
 	case status == http.StatusBadRequest || status == http.StatusUnprocessableEntity:
-		return ExitUsage
+		return ExitUsage, true
 	case errors.Is(err, client.ErrUnreachable):
-		return ExitUnreachable
+		return ExitUnreachable, true
 	}
-	if strings.HasPrefix(err.Error(), "unknown command") || strings.Contains(err.Error(), "accepts ") {
-		return ExitUsage
-	}
-	return ExitError
+	return 0, false
 }
 
-// UsageError is a mistake in how the command was called.
-type UsageError struct{ Err error }
+// UsageError is a mistake in how the command was called (exit 2).
+type UsageError = cli.UsageError
 
-// Error returns the message of the mistake.
-func (e *UsageError) Error() string { return e.Err.Error() }
-
-// Unwrap returns the underlying error.
-func (e *UsageError) Unwrap() error { return e.Err }
-
-func usageErrorf(format string, args ...any) error {
-	return &UsageError{Err: fmt.Errorf(format, args...)}
-}
+func usageErrorf(format string, args ...any) error { return cli.Usagef(format, args...) }
 
 // exactArgs is cobra.ExactArgs with a usage error naming what is expected.
 func exactArgs(n int, what string) cobra.PositionalArgs {
@@ -245,15 +254,7 @@ func exactArgs(n int, what string) cobra.PositionalArgs {
 	}
 }
 
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
-
-func commandPath(root *cobra.Command, args []string) string {
-	c, _, err := root.Find(args)
-	if err != nil || c == nil {
-		return root.Name()
-	}
-	return c.CommandPath()
-}
+func oneLine(s string) string { return cli.OneLine(s) }
 
 // group returns a parent command that only holds subcommands.
 func group(use, short string, children ...*cobra.Command) *cobra.Command {

@@ -66,7 +66,7 @@ func runSearch(cmd *cobra.Command, o *SearchOptions) error {
 			"Commit URL:\t" + orNA(a.CommitURL),
 			"Build URL:\t" + orNA(a.BuildURL),
 			"Artifact URL:\t" + a.HTMLURL,
-			"Compliance state:\t" + colorState(a.ComplianceState, o.f.IO.TTY),
+			"Compliance state:\t" + colorState(a.ComplianceState, o.f.IO.OutTTY),
 			"Running in:\t[ " + strings.Join(a.RunningIn, ", ") + " ]",
 			"Exited from:\t[ " + strings.Join(a.ExitedFrom, ", ") + " ]",
 			"History:\t",

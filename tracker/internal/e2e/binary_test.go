@@ -93,6 +93,50 @@ func TestBinary(t *testing.T) {
 	if _, errOut, code := run(env, "get", "flow", "nope"); code != 4 || strings.Count(errOut, "\n") != 1 {
 		t.Errorf("get flow nope: exit %d, stderr %q", code, errOut)
 	}
+	// The kit's exit codes through the real binary: usage 2 (typed from
+	// cobra's own errors, not matched by text), a failed job 1, Ctrl-C 130.
+	for _, c := range []struct {
+		args []string
+		code int
+		msg  string
+	}{
+		{[]string{"bogus"}, 2, `unknown command "bogus"`},
+		{[]string{"ls", "flows", "--no-such-flag"}, 2, "unknown flag: --no-such-flag"},
+		{[]string{"get", "flow"}, 2, "expects one argument"},
+		{[]string{"ls", "flows", "extra"}, 2, "expects no arguments"},
+	} {
+		if _, errOut, code := run(env, c.args...); code != c.code || !strings.Contains(errOut, c.msg) || !strings.Contains(errOut, "--help' for usage") {
+			t.Errorf("tracker %v: exit %d %q, want %d %q", c.args, code, errOut, c.code, c.msg)
+		}
+	}
+	fpx := strings.Repeat("ab", 32)
+	run(env, "create", "flow", "gated", "--template", "unit-tests")
+	run(env, "attest", "artifact", "app", "--flow", "gated", "--fingerprint", fpx, "--commit", "1234567")
+	if out, errOut, code := run(env, "assert", "artifact", fpx, "--flow", "gated"); code != 1 || !strings.HasPrefix(out, "NON-COMPLIANT") || !strings.Contains(errOut, "artifact is not compliant") {
+		t.Errorf("assert artifact of a non-compliant artifact: exit %d %q %q, want 1", code, out, errOut)
+	}
+	// Ctrl-C stops a reporter on a timer with 130.
+	every := exec.Command(bin, "snapshot", "json", "vm", "--file", "-", "--reporter", "server", "--every", "1h")
+	every.Env = append(os.Environ(), env...)
+	every.Stdin = strings.NewReader(`{"artifacts": []}`)
+	everyOut := &strings.Builder{}
+	every.Stdout = everyOut
+	run(env, "create", "environment", "vm", "--type", "server")
+	if err := every.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Running: its first report has reached the server.
+	waitUntil(t, 20*time.Second, func() bool {
+		o, _, _ := run(env, "get", "environment", "vm", "-o", "json")
+		return strings.Contains(o, `"last_reported_at": 1`)
+	})
+	if err := every.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	var ee *exec.ExitError
+	if err := every.Wait(); !errors.As(err, &ee) || ee.ExitCode() != 130 {
+		t.Errorf("snapshot --every after Ctrl-C: %v, want exit 130", err)
+	}
 
 	if err := serve.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
@@ -108,5 +152,17 @@ func TestBinary(t *testing.T) {
 		}
 	case <-time.After(15 * time.Second):
 		t.Fatal("serve did not exit within 15s of SIGTERM")
+	}
+}
+
+// waitUntil polls cond until it holds, failing the test after timeout.
+func waitUntil(t *testing.T, timeout time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("condition not met within %v", timeout)
+		}
+		time.Sleep(20 * time.Millisecond) // polling a condition, with a deadline
 	}
 }

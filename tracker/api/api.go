@@ -87,9 +87,11 @@ func FromFlow(f model.Flow) Flow {
 // (the latest snapshot's compliance) or null before the first snapshot,
 // and the two times are null until set: Kosli's CLI asserts those types.
 type Environment struct {
-	Name           string `json:"name"`
-	Type           string `json:"type"`
-	Description    string `json:"description"`
+	Name        string `json:"name"`
+	Type        string `json:"type"`
+	Description string `json:"description"`
+	// Visibility is public or private (the default when absent).
+	Visibility     string `json:"visibility,omitempty"`
 	IncludeScaling *bool  `json:"include_scaling,omitempty"`
 	// IncludedEnvironments are the physical environments a logical one
 	// is made of.
@@ -128,7 +130,7 @@ func TimeOrZero(f *float64) time.Time {
 func FromEnvironment(e model.Environment, compliant *bool) Environment {
 	inc := e.IncludeScaling
 	return Environment{
-		Name: e.Name, Type: e.Type, Description: e.Description, IncludeScaling: &inc,
+		Name: e.Name, Type: e.Type, Description: e.Description, Visibility: e.Visibility, IncludeScaling: &inc,
 		IncludedEnvironments: e.Included,
 		Tags:                 map[string]string{}, Policies: []string{}, CreatedAt: Unix(e.CreatedAt),
 		LastReportedAt: UnixOrNull(e.LastReportedAt), LastModifiedAt: UnixOrNull(e.LastChangedAt),

@@ -35,6 +35,10 @@ type Environment struct {
 	Name        string
 	Type        string
 	Description string
+	// Visibility is public or private (the default): a public
+	// environment may be read anonymously, showing its public flows'
+	// artifacts only.
+	Visibility string
 	// IncludeScaling makes a change of instance count a new snapshot (on by
 	// default); without it only started or stopped fingerprints count.
 	IncludeScaling bool
@@ -50,9 +54,13 @@ type Environment struct {
 	Included []string
 }
 
-// Validate checks e and normalizes its type's case (k8s → K8S).
+// Validate checks e, normalizes its type's case (k8s → K8S) and fills
+// the default visibility (private).
 func (e *Environment) Validate() error {
 	if err := ValidateName("environment", e.Name); err != nil {
+		return err
+	}
+	if err := validateVisibility(&e.Visibility); err != nil {
 		return err
 	}
 	for _, t := range EnvironmentTypes {

@@ -6,11 +6,28 @@ import (
 	"time"
 )
 
-// Visibility of a flow: public flows may be read anonymously.
+// Visibility of a flow or an environment. The one rule for a reader
+// without the org's token: everything is private unless it is public.
+// Public flows and environments may be read anonymously (inside a public
+// environment, only the artifacts of public flows); a private one is
+// answered exactly like a missing one.
 const (
 	VisibilityPublic  = "public"
 	VisibilityPrivate = "private"
 )
+
+// validateVisibility fills the default (private) and rejects anything but
+// public or private.
+func validateVisibility(v *string) error {
+	switch *v {
+	case "":
+		*v = VisibilityPrivate
+	case VisibilityPublic, VisibilityPrivate:
+	default:
+		return Errorf(EINVALID, "invalid visibility %q: want public or private", *v)
+	}
+	return nil
+}
 
 // Flow is a named pipeline or service (e.g. "minitwit"). Template lists the
 // evidence names an artifact must have to be compliant.
@@ -30,12 +47,8 @@ func (f *Flow) Validate() error {
 	if err := ValidateName("flow", f.Name); err != nil {
 		return err
 	}
-	switch f.Visibility {
-	case "":
-		f.Visibility = VisibilityPrivate
-	case VisibilityPublic, VisibilityPrivate:
-	default:
-		return Errorf(EINVALID, "invalid visibility %q: want public or private", f.Visibility)
+	if err := validateVisibility(&f.Visibility); err != nil {
+		return err
 	}
 	seen := map[string]bool{}
 	tpl := []string{}

@@ -24,9 +24,10 @@ var migrations embed.FS
 
 // Dialect is PostgreSQL's: $n placeholders and row locks.
 var Dialect = sqlstore.Dialect{
-	Name:      "postgres",
-	Dollar:    true,
-	ForUpdate: " FOR UPDATE",
+	Name:       "postgres",
+	Dollar:     true,
+	ForUpdate:  " FOR UPDATE",
+	JSONValues: `SELECT value FROM json_array_elements_text(CAST(? AS json)) AS elements(value)`,
 	IsUnique: func(err error) bool {
 		var pe *pgconn.PgError
 		return errors.As(err, &pe) && pe.Code == "23505"

@@ -187,9 +187,11 @@ func TestAuth(t *testing.T) {
 		{"unknown org anonymous", "GET", "/api/v2/environments/ghost", "", nil, 404, "org ghost not found"},
 		{"anonymous public flow", "GET", "/api/v2/flows/acme/runner", "", nil, 200, ""},
 		{"anonymous public artifact", "GET", "/api/v2/artifacts/acme/runner/fingerprint/" + fp, "", nil, 200, ""},
-		{"anonymous private flow", "GET", "/api/v2/flows/acme/secret", "", nil, 401, "flow secret is private"},
-		{"anonymous environments", "GET", "/api/v2/environments/acme", "", nil, 401, "missing API token"},
-		{"anonymous snapshot", "GET", "/api/v2/snapshots/acme/aws-beta/-1", "", nil, 401, "missing API token"},
+		// Issue 12: private is answered like missing, and environments are
+		// private unless public (these were 401s that revealed existence).
+		{"anonymous private flow", "GET", "/api/v2/flows/acme/secret", "", nil, 404, "flow secret not found in org acme"},
+		{"anonymous environments", "GET", "/api/v2/environments/acme", "", nil, 200, ""},
+		{"anonymous snapshot", "GET", "/api/v2/snapshots/acme/aws-beta/-1", "", nil, 404, "Environment named 'aws-beta' does not exist for organization 'acme'"},
 		{"anonymous report", "PUT", "/api/v2/environments/acme/aws-beta/report/ECS", "", map[string]any{"artifacts": []any{}}, 401, "missing API token"},
 		{"read with wrong token", "GET", "/api/v2/flows/acme/runner", "nope", nil, 401, "invalid API token"},
 	}

@@ -30,7 +30,7 @@ func readPart(form *multipart.Form, field string) (*model.File, error) {
 	defer f.Close()
 	data, err := io.ReadAll(f)
 	if err != nil {
-		return nil, classify(err)
+		return nil, err
 	}
 	return &model.File{Name: fh.Filename, Content: data}, nil
 }

@@ -38,7 +38,8 @@ func (s *srv) authorize(c *gin.Context, org string) error {
 }
 
 // authorizeRead allows anonymous reads when flow is public; with a token
-// the token must be valid.
+// the token must be valid. A private flow is answered to an anonymous
+// reader exactly like a missing one (see privacy.go).
 func (s *srv) authorizeRead(ctx context.Context, c *gin.Context, org, flow string) error {
 	if token(c) != "" || flow == "" {
 		return s.authorize(c, org)
@@ -48,7 +49,7 @@ func (s *srv) authorizeRead(ctx context.Context, c *gin.Context, org, flow strin
 		return err
 	}
 	if f.Visibility != model.VisibilityPublic {
-		return model.Errorf(model.EUNAUTHORIZED, "flow %s is private: send Authorization: Bearer TOKEN for org %s", flow, org)
+		return notFound("flow", flow, org)
 	}
 	return nil
 }

@@ -41,7 +41,7 @@ func (s *srv) putEnvironment(c *gin.Context) {
 		}
 	}
 	e, created, err := s.store.PutEnvironment(ctx, org, model.Environment{
-		Name: req.Name, Type: req.Type, Description: req.Description, IncludeScaling: include, Included: req.IncludedEnvironments, CreatedAt: s.opts.Now(),
+		Name: req.Name, Type: req.Type, Description: req.Description, Visibility: req.Visibility, IncludeScaling: include, Included: req.IncludedEnvironments, CreatedAt: s.opts.Now(),
 	})
 	if err != nil {
 		s.fail(c, err)
@@ -91,9 +91,12 @@ var envSorts = map[string]func(a, b model.Environment) int{
 // or with page or per_page the paged envelope.
 func (s *srv) listEnvironments(c *gin.Context) {
 	org := c.Param("org")
-	if err := s.authorize(c, org); err != nil {
-		s.fail(c, err)
-		return
+	member := token(c) != ""
+	if member {
+		if err := s.authorize(c, org); err != nil {
+			s.fail(c, err)
+			return
+		}
 	}
 	ctx := c.Request.Context()
 	sortBy, dir := c.DefaultQuery("sort", "name"), c.DefaultQuery("sort_direction", "asc")
@@ -119,6 +122,10 @@ func (s *srv) listEnvironments(c *gin.Context) {
 	name, types := strings.ToLower(c.Query("name")), c.QueryArray("type")
 	kept := []model.Environment{}
 	for _, e := range envs {
+		// Anonymous callers see only public environments.
+		if !member && e.Visibility != model.VisibilityPublic {
+			continue
+		}
 		if name != "" && !strings.Contains(strings.ToLower(e.Name), name) {
 			continue
 		}
@@ -163,7 +170,7 @@ func pages(total, per int) int {
 
 func (s *srv) getEnvironment(c *gin.Context) {
 	org := c.Param("org")
-	if err := s.authorize(c, org); err != nil {
+	if _, err := s.authorizeEnv(c, org, c.Param("env")); err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -185,7 +192,8 @@ func (s *srv) getEnvironment(c *gin.Context) {
 // reverse=true, interval (ParseInterval) and paging.
 func (s *srv) listEvents(c *gin.Context) {
 	org := c.Param("org")
-	if err := s.authorize(c, org); err != nil {
+	v, err := s.authorizeEnv(c, org, c.Param("env"))
+	if err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -218,7 +226,7 @@ func (s *srv) listEvents(c *gin.Context) {
 		return
 	}
 	out := []api.Event{}
-	for _, e := range evs {
+	for _, e := range v.events(evs) {
 		out = append(out, api.FromEvent(e))
 	}
 	setTotal(c, total)
@@ -317,7 +325,7 @@ func (s *srv) reportSnapshot(c *gin.Context) {
 // with reverse=true), interval (ParseInterval) and paging.
 func (s *srv) listSnapshots(c *gin.Context) {
 	org := c.Param("org")
-	if err := s.authorize(c, org); err != nil {
+	if _, err := s.authorizeEnv(c, org, c.Param("env")); err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -378,7 +386,8 @@ func (s *srv) listSnapshots(c *gin.Context) {
 
 func (s *srv) getSnapshot(c *gin.Context) {
 	org, env := c.Param("org"), c.Param("env")
-	if err := s.authorize(c, org); err != nil {
+	v, err := s.authorizeEnv(c, org, env)
+	if err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -404,15 +413,11 @@ func (s *srv) getSnapshot(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	writeJSON(c, http.StatusOK, api.FromSnapshot(snap))
+	writeJSON(c, http.StatusOK, api.FromSnapshot(v.snapshot(snap)))
 }
 
 func (s *srv) diffSnapshots(c *gin.Context) {
 	org := c.Param("org")
-	if err := s.authorize(c, org); err != nil {
-		s.fail(c, err)
-		return
-	}
 	var exprs [2]model.SnapshotExpr
 	for i, q := range []string{"snappish1", "snappish2"} {
 		v := c.Query(q)
@@ -427,10 +432,15 @@ func (s *srv) diffSnapshots(c *gin.Context) {
 		}
 		exprs[i] = e
 	}
+	v, err := s.authorizeEnv(c, org, exprs[0].Environment, exprs[1].Environment)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
 	d, err := model.DiffSnapshots(c.Request.Context(), s.store, org, exprs[0], exprs[1])
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	writeJSON(c, http.StatusOK, api.FromDiff(d))
+	writeJSON(c, http.StatusOK, api.FromDiff(v.diff(d)))
 }

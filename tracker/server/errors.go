@@ -26,28 +26,37 @@ var statusOf = map[string]int{
 }
 
 // fail writes err as {"message": …} with its code's status. Internal
-// errors are logged with the request and shown as a plain message.
+// errors are logged with the request and shown as a plain message. When
+// the handler did not read the request's body (a 401 before it, a body
+// cut off), the connection is closed after the answer rather than drained.
 func (s *srv) fail(c *gin.Context, err error) {
-	err = classify(err)
+	err = s.classify(err)
 	code := model.ErrorCode(err)
 	status, ok := statusOf[code]
 	if !ok {
 		status = http.StatusInternalServerError
 	}
+	msg := model.ErrorMessage(err)
+	var se *statusError
+	if errors.As(err, &se) {
+		status, msg = se.status, se.msg
+	}
 	if status >= 500 {
 		s.log.ErrorContext(c.Request.Context(), "internal error", slog.String("method", c.Request.Method),
 			slog.String("path", c.Request.URL.Path), slog.Any("err", err))
 	}
+	if unreadBody(c) {
+		c.Header("Connection", "close")
+	}
 	c.Header("Cache-Control", "no-store")
-	c.AbortWithStatusJSON(status, api.Error{Message: model.ErrorMessage(err)})
+	c.AbortWithStatusJSON(status, api.Error{Message: msg})
 }
 
-// classify turns transport errors (an oversized or malformed body) into
-// model errors a client can act on.
-func classify(err error) error {
-	var mb *http.MaxBytesError
-	if errors.As(err, &mb) {
-		return model.Errorf(model.ETOOLARGE, "request body too large: the limit is %d bytes", mb.Limit)
+// classify turns transport errors (an oversized, slow or cut-short body)
+// into errors a client can act on, with a 4xx status.
+func (s *srv) classify(err error) error {
+	if be := bodyError(err, s.opts.BodyReadTimeout); be != nil {
+		return be
 	}
 	return err
 }
@@ -65,11 +74,11 @@ func writeJSON(c *gin.Context, status int, v any) {
 }
 
 // decodeJSON reads the (capped) body into v, mapping every failure to an
-// error naming the problem.
+// error naming the problem (fail classifies a failed read).
 func decodeJSON(body io.Reader, what string, v any) error {
 	data, err := io.ReadAll(body)
 	if err != nil {
-		return classify(fmt.Errorf("read body: %w", err))
+		return fmt.Errorf("read body: %w", err)
 	}
 	return unmarshal(data, what, v)
 }

@@ -201,13 +201,13 @@ func formValue(c *gin.Context, field string) ([]byte, error) {
 	if ct == "application/json" || ct == "" {
 		data, err := io.ReadAll(c.Request.Body)
 		if err != nil {
-			return nil, classify(err)
+			return nil, err
 		}
 		return data, nil
 	}
 	if err := c.Request.ParseMultipartForm(8 << 20); err != nil {
-		err = classify(err)
-		if model.ErrorCode(err) == model.ETOOLARGE {
+		// A body too large, too slow or cut short is fail's to classify.
+		if bodyError(err, 0) != nil {
 			return nil, err
 		}
 		return nil, model.Errorf(model.EINVALID, "invalid multipart body: %v", err)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/minitwit-cd/kit/internal/httplabel"
 	"github.com/minitwit-cd/kit/tracker/model"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -41,19 +42,18 @@ func newMetrics() *metrics {
 	return m
 }
 
-// observe logs and measures every request, and caps its body.
+// observe logs and measures every request. Its method is a label only
+// when it is a standard one (httplabel), so made-up methods cannot grow
+// /metrics.
 func (s *srv) observe(c *gin.Context) {
 	start := time.Now()
-	if c.Request.Body != nil {
-		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, s.opts.MaxBodyBytes)
-	}
 	c.Next()
 	route := c.FullPath()
 	if route == "" {
 		route = "other"
 	}
 	d := time.Since(start)
-	s.m.requests.WithLabelValues(c.Request.Method, route, strconv.Itoa(c.Writer.Status())).Inc()
+	s.m.requests.WithLabelValues(httplabel.Method(c.Request.Method), route, strconv.Itoa(c.Writer.Status())).Inc()
 	s.m.durations.WithLabelValues(route).Observe(d.Seconds())
 	level := slog.LevelInfo
 	if c.Writer.Status() >= 500 {

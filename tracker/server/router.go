@@ -21,17 +21,31 @@ type srv struct {
 	m     *metrics
 }
 
-func newRouter(store model.Store, opts Options) http.Handler {
+// router is the API's gin engine with the srv behind it.
+type router struct {
+	*gin.Engine
+	s *srv
+}
+
+// metricsHandler serves the server's Prometheus metrics.
+func (r router) metricsHandler() http.Handler {
+	return promhttp.HandlerFor(r.s.m.reg, promhttp.HandlerOpts{})
+}
+
+func newRouter(store model.Store, opts Options, withMetrics bool) router {
 	gin.SetMode(gin.ReleaseMode)
 	s := &srv{store: store, opts: opts, log: opts.Logger, m: newMetrics()}
 	r := gin.New()
-	r.Use(s.observe, s.recoverPanic)
+	rt := router{Engine: r, s: s}
+	r.Use(s.observe, s.recoverPanic, s.guardBody)
 	r.RemoveExtraSlash = true
 
 	r.GET("/ready", s.ready)
 	r.HEAD("/ready", s.ready)
 	r.GET("/version", func(c *gin.Context) { writeJSON(c, http.StatusOK, buildinfo.Get()) })
-	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.m.reg, promhttp.HandlerOpts{})))
+	if withMetrics {
+		r.GET("/metrics", gin.WrapH(rt.metricsHandler()))
+	}
 
 	v2 := r.Group(api.Prefix)
 	v2.PUT("/flows/:org", s.putFlow)
@@ -82,7 +96,7 @@ func newRouter(store model.Store, opts Options) http.Handler {
 		}
 		s.fail(c, model.Errorf(model.ENOTFOUND, "no route %s %s", c.Request.Method, p))
 	})
-	return r
+	return rt
 }
 
 func (s *srv) ready(c *gin.Context) {

@@ -15,6 +15,10 @@ import (
 // DefaultMaxBodyBytes caps request bodies when Options.MaxBodyBytes is 0.
 const DefaultMaxBodyBytes = 10 << 20
 
+// DefaultBodyReadTimeout bounds the time to receive a body when
+// Options.BodyReadTimeout is 0: the whole 10 MB cap at 350 KB/s.
+const DefaultBodyReadTimeout = 30 * time.Second
+
 // Options configure the server. The zero value works: no UI, slog's default
 // logger, the real clock and a 10 MB body cap.
 type Options struct {
@@ -26,10 +30,25 @@ type Options struct {
 	Now func() time.Time
 	// MaxBodyBytes caps request bodies; 0 means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
+	// BodyReadTimeout bounds the time to receive a request's body, from
+	// the moment its handler starts; 0 means DefaultBodyReadTimeout.
+	BodyReadTimeout time.Duration
 }
 
-// New returns the tracker's HTTP handler over store.
+// New returns the tracker's HTTP handler over store, /metrics included.
 func New(store model.Store, opts Options) http.Handler {
+	return newRouter(store, withDefaults(opts), true)
+}
+
+// NewWithMetrics is New with /metrics split off: the API's handler has no
+// /metrics route, and metrics serves the API's metrics on an address of
+// its own (serve --metrics-addr).
+func NewWithMetrics(store model.Store, opts Options) (handler, metrics http.Handler) {
+	h := newRouter(store, withDefaults(opts), false)
+	return h, h.metricsHandler()
+}
+
+func withDefaults(opts Options) Options {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
@@ -39,5 +58,8 @@ func New(store model.Store, opts Options) http.Handler {
 	if opts.MaxBodyBytes <= 0 {
 		opts.MaxBodyBytes = DefaultMaxBodyBytes
 	}
-	return newRouter(store, opts)
+	if opts.BodyReadTimeout <= 0 {
+		opts.BodyReadTimeout = DefaultBodyReadTimeout
+	}
+	return opts
 }

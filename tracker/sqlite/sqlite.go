@@ -28,6 +28,7 @@ var migrations embed.FS
 var Dialect = sqlstore.Dialect{
 	Name:           "sqlite",
 	CacheArtifacts: true,
+	JSONValues:     `SELECT value FROM json_each(?)`,
 	IsUnique: func(err error) bool {
 		var se sqlite3.Error
 		return errors.As(err, &se) && se.ExtendedCode == sqlite3.ErrConstraintUnique

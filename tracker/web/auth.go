@@ -2,6 +2,8 @@ package web
 
 import (
 	"net/http"
+	"net/url"
+	"path"
 	"strings"
 	"time"
 
@@ -70,7 +72,24 @@ func (h *handler) loginForm(w http.ResponseWriter, r *http.Request, o orgReq) {
 // maxFormBytes bounds the sign-in form: a token is 68 characters.
 const maxFormBytes = 4 << 10
 
+// crossOrigin refuses a form posted from another site: a sign-in there
+// would plant the attacker's token in the victim's browser (login CSRF).
+// Requests without Origin or Sec-Fetch-Site (curl, scripts) pass.
+var crossOrigin = http.NewCrossOriginProtection()
+
+// refuseCrossOrigin answers 403 when r was posted from another site.
+func (h *handler) refuseCrossOrigin(w http.ResponseWriter, r *http.Request, o orgReq) bool {
+	if crossOrigin.Check(r) == nil {
+		return false
+	}
+	h.fail(w, r, o, model.Errorf(model.EFORBIDDEN, "this form was posted from another site; sign in from the tracker's own page"))
+	return true
+}
+
 func (h *handler) login(w http.ResponseWriter, r *http.Request, o orgReq) {
+	if h.refuseCrossOrigin(w, r, o) {
+		return
+	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 	if err := r.ParseForm(); err != nil {
 		h.fail(w, r, o, model.Errorf(model.EINVALID, "sign-in form: %v", err))
@@ -96,18 +115,30 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request, o orgReq) {
 }
 
 func (h *handler) logout(w http.ResponseWriter, r *http.Request, o orgReq) {
+	if h.refuseCrossOrigin(w, r, o) {
+		return
+	}
 	http.SetCookie(w, tokenCookie(r, o.org, "", -1))
 	http.Redirect(w, r, orgURL(o.org), http.StatusSeeOther)
 }
 
 // safeNext keeps a post-sign-in redirect on this org's pages, so the form
-// cannot be used to send someone elsewhere.
+// cannot be used to send someone elsewhere. The path is cleaned first
+// (dot segments, percent-encoded or not, resolved as a browser would), so
+// /ui/ORG/../../evil cannot pass for one of the org's pages.
 func safeNext(org, next string) string {
 	base := orgURL(org)
-	if next == base || strings.HasPrefix(next, base+"/") || strings.HasPrefix(next, base+"?") {
-		if !strings.ContainsAny(next, "\\\r\n") && !strings.Contains(next, "/login") {
-			return next
-		}
+	if next == "" || strings.ContainsAny(next, "\\\r\n") || strings.Contains(next, "/login") {
+		return base
 	}
-	return base
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" || !strings.HasPrefix(u.Path, "/") {
+		return base
+	}
+	clean := path.Clean(u.Path)
+	root := "/ui/" + org
+	if clean != root && !strings.HasPrefix(clean, root+"/") {
+		return base
+	}
+	return (&url.URL{Path: clean, RawQuery: u.RawQuery}).String()
 }

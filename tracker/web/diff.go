@@ -69,6 +69,10 @@ func (h *handler) diffPage(w http.ResponseWriter, r *http.Request, o orgReq) {
 			h.fail(w, r, o, err)
 			return
 		}
+		if _, err := h.findEnvironment(ctx, o, e.Environment); err != nil {
+			h.fail(w, r, o, err)
+			return
+		}
 		snaps[i], err = h.store.FindSnapshot(ctx, o.org, e.Environment, e.Ref)
 		if err != nil {
 			h.fail(w, r, o, err)

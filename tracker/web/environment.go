@@ -68,7 +68,7 @@ type environmentView struct {
 
 func (h *handler) environmentPage(w http.ResponseWriter, r *http.Request, o orgReq) {
 	ctx := r.Context()
-	env, err := h.store.FindEnvironment(ctx, o.org, r.PathValue("env"))
+	env, err := h.findEnvironment(ctx, o, r.PathValue("env"))
 	if err != nil {
 		h.fail(w, r, o, err)
 		return

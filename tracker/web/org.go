@@ -86,7 +86,9 @@ func (h *handler) orgPage(w http.ResponseWriter, r *http.Request, o orgReq) {
 		v.Flows = append(v.Flows, toFlowRow(o.org, f))
 	}
 	for _, e := range envs {
-		v.Envs = append(v.Envs, toEnvRow(o.org, e))
+		if o.authed || e.Visibility == model.VisibilityPublic {
+			v.Envs = append(v.Envs, toEnvRow(o.org, e))
+		}
 	}
 	h.render(w, r, http.StatusOK, "org", page{Title: o.org, Org: o.org, Authed: o.authed, Data: v})
 }
@@ -144,4 +146,18 @@ func (h *handler) findFlow(ctx context.Context, o orgReq, name string) (model.Fl
 		err = model.Errorf(model.ENOTFOUND, "%s (private flows are only shown after signing in with the org's API token)", model.ErrorMessage(err))
 	}
 	return f, err
+}
+
+// findEnvironment loads an environment the viewer may see: the rule of
+// findFlow (and of the API) for environments. A private environment is
+// "not found" for an anonymous viewer, exactly like a missing one.
+func (h *handler) findEnvironment(ctx context.Context, o orgReq, name string) (model.Environment, error) {
+	e, err := h.store.FindEnvironment(ctx, o.org, name)
+	if err == nil && !o.authed && e.Visibility != model.VisibilityPublic {
+		err = model.Errorf(model.ENOTFOUND, "Environment named '%s' does not exist for organization '%s'", name, o.org)
+	}
+	if model.IsNotFound(err) && !o.authed {
+		err = model.Errorf(model.ENOTFOUND, "%s (private environments are only shown after signing in with the org's API token)", model.ErrorMessage(err))
+	}
+	return e, err
 }

@@ -5,9 +5,12 @@
 // snapshots. Pages are html/template with one embedded stylesheet and
 // inline SVG charts: no script, no CDN, nothing fetched from elsewhere.
 //
-// Anyone may see an org's public flows; private flows (and artifacts that
-// belong to no public flow) need the org's API token, which the sign-in
-// form keeps in an HttpOnly cookie scoped to that org's pages.
+// Anyone may see an org's public flows and public environments (inside
+// those, only the public flows' artifacts); private flows and environments
+// (and artifacts that belong to no public flow) need the org's API token,
+// which the sign-in form keeps in an HttpOnly cookie scoped to that org's
+// pages. A private flow or environment is a 404 like a missing one, the
+// same rule the API follows.
 package web
 
 import (

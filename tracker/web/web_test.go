@@ -93,7 +93,8 @@ func newFixture(t *testing.T) *fixture {
 	_, _, err = st.PutFlow(ctx, "other-org", model.Flow{Name: "elsewhere", Visibility: model.VisibilityPrivate})
 	must(err)
 	for _, e := range []string{"aws-beta", "aws-prod", "staging"} {
-		_, _, err := st.PutEnvironment(ctx, org, model.Environment{Name: e, Type: "ECS", Description: "AWS " + e, IncludeScaling: true})
+		// Public, so that anonymous viewers see them (public flows only).
+		_, _, err := st.PutEnvironment(ctx, org, model.Environment{Name: e, Type: "ECS", Description: "AWS " + e, Visibility: model.VisibilityPublic, IncludeScaling: true})
 		must(err)
 	}
 	put := func(flow, fingerprint, name, commit string, created, committed time.Time) {

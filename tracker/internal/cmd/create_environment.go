@@ -17,6 +17,7 @@ type CreateEnvironmentOptions struct {
 	// Included are the environments a logical one is made of.
 	Included    []string
 	Description string
+	Visibility  string
 	NoScaling   bool
 	DryRun      bool
 }
@@ -42,6 +43,7 @@ func NewCmdCreateEnvironment(f *Factory, o *RootOptions, runF func(*CreateEnviro
 	fl.StringVarP(&opts.Type, "type", "t", "", "docker, server, K8S, ECS, …, or logical")
 	fl.StringSliceVar(&opts.Included, "included-environments", nil, "the environments a logical one is made of")
 	fl.StringVarP(&opts.Description, "description", "d", "", "what runs there")
+	fl.StringVar(&opts.Visibility, "visibility", "private", "public (anonymous reads of its public flows' artifacts allowed) or private")
 	fl.BoolVar(&opts.NoScaling, "exclude-scaling", false, "do not make a change of instance count a new snapshot")
 	fl.BoolVarP(&opts.DryRun, "dry-run", "D", false, "print the request instead of sending it")
 	return cmd
@@ -54,12 +56,15 @@ func runCreateEnvironment(cmd *cobra.Command, o *CreateEnvironmentOptions) error
 	if o.Type == "" {
 		return usageErrorf("--type is required (docker, server, K8S, ECS, …)")
 	}
+	if o.Visibility != model.VisibilityPublic && o.Visibility != model.VisibilityPrivate {
+		return usageErrorf("invalid --visibility %q: use public or private", o.Visibility)
+	}
 	c, err := o.root.WriteClient(o.f, o.DryRun)
 	if err != nil {
 		return err
 	}
 	scaling := !o.NoScaling
-	r, err := c.PutEnvironmentRequest(api.Environment{Name: o.Name, Type: o.Type, Description: o.Description, IncludeScaling: &scaling, Tags: map[string]string{}, IncludedEnvironments: o.Included})
+	r, err := c.PutEnvironmentRequest(api.Environment{Name: o.Name, Type: o.Type, Description: o.Description, Visibility: o.Visibility, IncludeScaling: &scaling, Tags: map[string]string{}, IncludedEnvironments: o.Included})
 	var got api.Environment
 	return send(cmd.Context(), o.f, c, "create environment "+o.Name, o.DryRun, r, err, &got, func(created bool) {
 		fmt.Fprintf(o.f.IO.Out, "environment %s was %s\n", got.Name, verb(created))

@@ -22,6 +22,10 @@ type ServeOptions struct {
 	Addr         string
 	DB           string
 	MaxBodyBytes int64
+	// BodyReadTimeout bounds the time to receive one request body.
+	BodyReadTimeout time.Duration
+	// MetricsAddr, when set, serves /metrics there instead of on Addr.
+	MetricsAddr string
 	// ShutdownTimeout bounds the graceful shutdown.
 	ShutdownTimeout time.Duration
 }
@@ -48,6 +52,8 @@ shuts down gracefully on SIGINT/SIGTERM.`,
 	cmd.Flags().StringVar(&opts.Addr, "addr", f.envOr("TRACKER_ADDR", ":8080"), "listen address (env TRACKER_ADDR)")
 	cmd.Flags().StringVar(&opts.DB, "db", f.envOr("TRACKER_DB", "tracker.db"), "SQLite file or postgres:// URL (env TRACKER_DB)")
 	cmd.Flags().Int64Var(&opts.MaxBodyBytes, "max-body-bytes", server.DefaultMaxBodyBytes, "largest accepted request body")
+	cmd.Flags().DurationVar(&opts.BodyReadTimeout, "body-read-timeout", server.DefaultBodyReadTimeout, "longest time to receive one request body (a slower client gets 408)")
+	cmd.Flags().StringVar(&opts.MetricsAddr, "metrics-addr", f.envOr("TRACKER_METRICS_ADDR", ""), "serve /metrics on this address instead of --addr (env TRACKER_METRICS_ADDR)")
 	cmd.Flags().DurationVar(&opts.ShutdownTimeout, "shutdown-timeout", 10*time.Second, "how long to let requests finish on shutdown")
 	return cmd
 }
@@ -64,35 +70,68 @@ func runServe(ctx context.Context, o *ServeOptions) error {
 		now = time.Now
 	}
 	ui := web.New(store, web.Options{Logger: logger, Now: now})
-	handler := server.New(store, server.Options{Logger: logger, UI: ui, Now: now, MaxBodyBytes: o.MaxBodyBytes})
-
-	l, err := net.Listen("tcp", o.Addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", o.Addr, err)
+	sopts := server.Options{Logger: logger, UI: ui, Now: now, MaxBodyBytes: o.MaxBodyBytes, BodyReadTimeout: o.BodyReadTimeout}
+	// One listener for the API and UI, and one for /metrics when it has
+	// an address of its own.
+	type listener struct {
+		addr    string
+		handler http.Handler
+		metrics bool
 	}
-	srv := &http.Server{
-		Handler:           handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	var ls []listener
+	if o.MetricsAddr == "" {
+		ls = append(ls, listener{addr: o.Addr, handler: server.New(store, sopts)})
+	} else {
+		api, metrics := server.NewWithMetrics(store, sopts)
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", metrics)
+		ls = append(ls, listener{addr: o.Addr, handler: api}, listener{addr: o.MetricsAddr, handler: mux, metrics: true})
 	}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(l) }()
-	logger.Info("listening on "+listenURL(l.Addr()), "db", dsn.Redact(o.DB))
+	var servers []*http.Server
+	errc := make(chan error, len(ls))
+	for _, x := range ls {
+		l, err := net.Listen("tcp", x.addr)
+		if err != nil {
+			for _, s := range servers {
+				s.Close()
+			}
+			return fmt.Errorf("listen on %s: %w", x.addr, err)
+		}
+		srv := &http.Server{
+			Handler:           x.handler,
+			ReadHeaderTimeout: 10 * time.Second,
+			IdleTimeout:       2 * time.Minute,
+			ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		}
+		servers = append(servers, srv)
+		go func() { errc <- srv.Serve(l) }()
+		if x.metrics {
+			logger.Info("metrics on " + listenURL(l.Addr()) + "/metrics")
+		} else {
+			logger.Info("listening on "+listenURL(l.Addr()), "db", dsn.Redact(o.DB))
+		}
+	}
 
 	select {
 	case err := <-errc:
+		for _, s := range servers {
+			s.Close()
+		}
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
 	logger.Info("shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), o.ShutdownTimeout)
 	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
+	for _, s := range servers {
+		if err := s.Shutdown(sctx); err != nil {
+			return fmt.Errorf("shutdown: %w", err)
+		}
 	}
-	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("serve: %w", err)
+	for range servers {
+		if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("serve: %w", err)
+		}
 	}
 	return nil
 }

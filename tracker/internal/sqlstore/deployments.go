@@ -149,16 +149,16 @@ func (db *DB) deploymentNumbers(ctx context.Context, orgID int64, envs, fps []st
 	if len(envs) == 0 || len(fps) == 0 {
 		return out, nil
 	}
-	args := make([]any, 0, 1+len(envs)+len(fps))
-	args = append(args, orgID)
-	for _, e := range envs {
-		args = append(args, e)
+	inEnvs, envArg, err := db.in("d.environment", "", envs)
+	if err != nil {
+		return nil, err
 	}
-	for _, fp := range fps {
-		args = append(args, fp)
+	inFPs, fpArg, err := db.in("d.fingerprint", "", fps)
+	if err != nil {
+		return nil, err
 	}
 	rows, err := db.R.QueryContext(ctx, db.q(`SELECT d.environment, f.name, d.fingerprint, d.number FROM deployments d JOIN flows f ON f.id = d.flow_id
-		WHERE f.org_id = ? AND d.environment IN (`+marks(len(envs))+`) AND d.fingerprint IN (`+marks(len(fps))+`) ORDER BY d.number`), args...)
+		WHERE f.org_id = ? AND `+inEnvs+` AND `+inFPs+` ORDER BY d.number`), orgID, envArg, fpArg)
 	if err != nil {
 		return nil, fmt.Errorf("deployments of running artifacts: %w", err)
 	}

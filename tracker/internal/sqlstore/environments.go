@@ -10,13 +10,13 @@ import (
 	"github.com/minitwit-cd/kit/tracker/model"
 )
 
-const envCols = `id, name, type, description, include_scaling, created_at, last_reported_at, last_changed_at, snapshots, included`
+const envCols = `id, name, type, description, visibility, include_scaling, created_at, last_reported_at, last_changed_at, snapshots, included`
 
 func scanEnv(sc interface{ Scan(...any) error }, org string) (model.Environment, error) {
 	e := model.Environment{Org: org}
 	var at, rep, chg int64
 	var included string
-	err := sc.Scan(&e.ID, &e.Name, &e.Type, &e.Description, &e.IncludeScaling, &at, &rep, &chg, &e.Snapshots, &included)
+	err := sc.Scan(&e.ID, &e.Name, &e.Type, &e.Description, &e.Visibility, &e.IncludeScaling, &at, &rep, &chg, &e.Snapshots, &included)
 	e.CreatedAt, e.LastReportedAt, e.LastChangedAt = fromMicro(at), fromMicro(rep), fromMicro(chg)
 	e.Included = splitNames(included)
 	if err != nil {
@@ -87,8 +87,8 @@ func (db *DB) PutEnvironment(ctx context.Context, org string, e model.Environmen
 		err = tx.QueryRowContext(ctx, db.q(`SELECT id FROM environments WHERE org_id = ? AND name = ?`+db.D.ForUpdate), orgID, e.Name).Scan(&id)
 		if errors.Is(err, sql.ErrNoRows) {
 			created = true
-			_, err = db.insertID(ctx, tx, `INSERT INTO environments (org_id, name, type, description, include_scaling, created_at, included) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-				orgID, e.Name, e.Type, e.Description, e.IncludeScaling, micro(nowOr(e.CreatedAt)), strings.Join(e.Included, ","))
+			_, err = db.insertID(ctx, tx, `INSERT INTO environments (org_id, name, type, description, visibility, include_scaling, created_at, included) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+				orgID, e.Name, e.Type, e.Description, e.Visibility, e.IncludeScaling, micro(nowOr(e.CreatedAt)), strings.Join(e.Included, ","))
 			if err != nil {
 				return fmt.Errorf("sqlstore: put environment %s: %w", e.Name, db.raced(err))
 			}
@@ -99,9 +99,9 @@ func (db *DB) PutEnvironment(ctx context.Context, org string, e model.Environmen
 		}
 		// Changing the scaling flag changes what the latest hash means;
 		// clearing it makes the next report compare afresh.
-		_, err = tx.ExecContext(ctx, db.q(`UPDATE environments SET type = ?, description = ?, included = ?,
+		_, err = tx.ExecContext(ctx, db.q(`UPDATE environments SET type = ?, description = ?, visibility = ?, included = ?,
 			latest_hash = CASE WHEN include_scaling = ? THEN latest_hash ELSE '' END, include_scaling = ? WHERE id = ?`),
-			e.Type, e.Description, strings.Join(e.Included, ","), e.IncludeScaling, e.IncludeScaling, id)
+			e.Type, e.Description, e.Visibility, strings.Join(e.Included, ","), e.IncludeScaling, e.IncludeScaling, id)
 		if err != nil {
 			return fmt.Errorf("sqlstore: put environment %s: %w", e.Name, err)
 		}

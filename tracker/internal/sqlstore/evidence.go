@@ -121,12 +121,16 @@ func (db *DB) ListEvidence(ctx context.Context, org string, fl model.EvidenceFil
 		return evs, nil
 	}
 	byID := map[int64]int{}
-	ids := make([]any, 0, len(evs))
+	ids := make([]int64, 0, len(evs))
 	for i, e := range evs {
 		byID[e.ID] = i
 		ids = append(ids, e.ID)
 	}
-	rows, err := db.R.QueryContext(ctx, db.q(`SELECT evidence_id, name, content FROM evidence_files WHERE evidence_id IN (`+marks(len(ids))+`) ORDER BY id`), ids...)
+	inIDs, idArg, err := db.in("evidence_id", "BIGINT", ids)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := db.R.QueryContext(ctx, db.q(`SELECT evidence_id, name, content FROM evidence_files WHERE `+inIDs+` ORDER BY id`), idArg)
 	if err != nil {
 		return nil, fmt.Errorf("evidence files: %w", err)
 	}

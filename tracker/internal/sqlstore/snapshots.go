@@ -94,25 +94,36 @@ func (db *DB) ReportSnapshot(ctx context.Context, org, envName string, running [
 			byFP[r.Fingerprint] = r
 			instances += r.Instances()
 		}
+		// One statement per kind of write, not one per artifact: a report
+		// of 50,000 artifacts is 50,000 events and runs.
+		var closed []int64
+		var opened, events [][]any
 		for i := range evs {
 			e := &evs[i]
 			e.Environment, e.SnapshotIndex, e.At = envName, idx, at
 			if e.Type == model.EventExited || e.Type == model.EventScaled {
-				if _, err := tx.ExecContext(ctx, db.q(`UPDATE runs SET to_idx = ? WHERE id = ?`), idx, runByFP[e.Fingerprint].id); err != nil {
-					return fmt.Errorf("close run: %w", err)
-				}
+				closed = append(closed, runByFP[e.Fingerprint].id)
 			}
 			if e.Type == model.EventStarted || e.Type == model.EventScaled {
 				r := byFP[e.Fingerprint]
-				if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO runs (env_id, fingerprint, name, timestamps, from_idx) VALUES (?, ?, ?, ?, ?)`),
-					envID, r.Fingerprint, r.Name, formatTimestamps(r.CreationTimestamps), idx); err != nil {
-					return fmt.Errorf("open run: %w", err)
-				}
+				opened = append(opened, []any{envID, r.Fingerprint, r.Name, formatTimestamps(r.CreationTimestamps), idx})
 			}
-			if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO events (org_id, env_id, idx, fingerprint, name, type, was, now, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-				orgID, envID, idx, e.Fingerprint, e.ArtifactName, e.Type, e.Was, e.Now, micro(at)); err != nil {
-				return fmt.Errorf("insert event: %w", err)
+			events = append(events, []any{orgID, envID, idx, e.Fingerprint, e.ArtifactName, e.Type, e.Was, e.Now, micro(at)})
+		}
+		if len(closed) > 0 {
+			inIDs, idArg, err := db.in("id", "BIGINT", closed)
+			if err != nil {
+				return err
 			}
+			if _, err := tx.ExecContext(ctx, db.q(`UPDATE runs SET to_idx = ? WHERE `+inIDs), idx, idArg); err != nil {
+				return fmt.Errorf("close runs: %w", err)
+			}
+		}
+		if err := db.insertRows(ctx, tx, `INSERT INTO runs (env_id, fingerprint, name, timestamps, from_idx) VALUES `, opened); err != nil {
+			return fmt.Errorf("open runs: %w", err)
+		}
+		if err := db.insertRows(ctx, tx, `INSERT INTO events (org_id, env_id, idx, fingerprint, name, type, was, now, at) VALUES `, events); err != nil {
+			return fmt.Errorf("insert events: %w", err)
 		}
 		if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO snapshots (env_id, idx, created_at, hash, artifacts, instances) VALUES (?, ?, ?, ?, ?, ?)`),
 			envID, idx, micro(at), hash, len(running), instances); err != nil {
@@ -251,13 +262,12 @@ func (db *DB) joinArtifacts(ctx context.Context, orgID int64, arts []model.Snaps
 		missing = append(missing, a.Fingerprint)
 	}
 	if len(missing) > 0 {
-		args := make([]any, 0, len(missing)+1)
-		args = append(args, orgID)
-		for _, fp := range missing {
-			args = append(args, fp)
+		inFPs, fpArg, err := db.in("a.fingerprint", "", missing)
+		if err != nil {
+			return err
 		}
 		rows, err := db.R.QueryContext(ctx, db.q(`SELECT a.fingerprint, f.name, a.git_commit, a.commit_url, a.state FROM artifacts a JOIN flows f ON f.id = a.flow_id
-			WHERE a.org_id = ? AND a.fingerprint IN (`+marks(len(missing))+`) ORDER BY a.created_at, a.id`), args...)
+			WHERE a.org_id = ? AND `+inFPs+` ORDER BY a.created_at, a.id`), orgID, fpArg)
 		if err != nil {
 			return fmt.Errorf("join artifacts: %w", err)
 		}

@@ -7,6 +7,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -31,6 +32,12 @@ type Dialect struct {
 	// CacheArtifacts enables the in-process cache of what a fingerprint
 	// is; only safe when this process is the database's only writer.
 	CacheArtifacts bool
+	// JSONValues is a SELECT of one column, value, with the elements of
+	// the JSON array bound to its one placeholder (SQLite's json_each,
+	// PostgreSQL's json_array_elements_text). A list of any length is one
+	// bound value, where IN (?, ?, …) stops at the driver's limit (32,766
+	// variables in SQLite, 65,535 in PostgreSQL).
+	JSONValues string
 }
 
 // DB is the shared store. Writes go through W, reads through R (the same
@@ -111,7 +118,41 @@ type querier interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 }
 
-// marks returns n comma-separated placeholders.
-func marks(n int) string {
-	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
+// in returns "col IN (…)" over values of any number, with its one
+// argument: the values as a JSON array (see Dialect.JSONValues). cast, if
+// not empty, is the SQL type the (text) elements are compared as.
+func (db *DB) in(col, cast string, values any) (string, any, error) {
+	data, err := json.Marshal(values)
+	if err != nil {
+		return "", nil, fmt.Errorf("sqlstore: encode list for %s: %w", col, err)
+	}
+	v := "value"
+	if cast != "" {
+		v = "CAST(value AS " + cast + ")"
+	}
+	return col + " IN (SELECT " + v + " FROM (" + db.D.JSONValues + ") AS list)", string(data), nil
+}
+
+// insertRows runs insert (ending in VALUES) over rows of equal width, in
+// multi-row statements of at most maxVars bound values each.
+func (db *DB) insertRows(ctx context.Context, q querier, insert string, rows [][]any) error {
+	const maxVars = 10000 // well under SQLite's 32,766 and PostgreSQL's 65,535
+	if len(rows) == 0 {
+		return nil
+	}
+	width := len(rows[0])
+	tuple := "(" + strings.TrimSuffix(strings.Repeat("?,", width), ",") + ")"
+	per := max(1, maxVars/width)
+	for lo := 0; lo < len(rows); lo += per {
+		part := rows[lo:min(lo+per, len(rows))]
+		args := make([]any, 0, len(part)*width)
+		for _, r := range part {
+			args = append(args, r...)
+		}
+		stmt := insert + strings.TrimSuffix(strings.Repeat(tuple+",", len(part)), ",")
+		if _, err := q.ExecContext(ctx, db.q(stmt), args...); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -521,14 +521,19 @@ func testEnvironments(t *testing.T, s model.Store) {
 	Seed(t, s)
 	e, created, err := s.PutEnvironment(ctx, "acme", model.Environment{Name: "vm", Type: "k8s", Description: "d"})
 	must(t, err)
-	if !created || e.Type != "K8S" {
-		t.Fatalf("env %+v", e)
+	if !created || e.Type != "K8S" || e.Visibility != model.VisibilityPrivate {
+		t.Fatalf("env %+v, want K8S and private by default", e)
 	}
-	e, created, err = s.PutEnvironment(ctx, "acme", model.Environment{Name: "vm", Type: "docker", Description: "d2", IncludeScaling: true})
+	e, created, err = s.PutEnvironment(ctx, "acme", model.Environment{Name: "vm", Type: "docker", Description: "d2", Visibility: model.VisibilityPublic, IncludeScaling: true})
 	must(t, err)
-	if created || e.Type != "docker" || e.Description != "d2" || !e.IncludeScaling {
+	if created || e.Type != "docker" || e.Description != "d2" || !e.IncludeScaling || e.Visibility != model.VisibilityPublic {
 		t.Fatalf("env %+v", e)
 	}
+	if f, err := s.FindEnvironment(ctx, "acme", "vm"); err != nil || f.Visibility != model.VisibilityPublic {
+		t.Fatalf("find env %+v, %v: want public", f, err)
+	}
+	_, _, err = s.PutEnvironment(ctx, "acme", model.Environment{Name: "vm", Type: "docker", Visibility: "secret"})
+	wantCode(t, err, model.EINVALID)
 	_, _, err = s.PutEnvironment(ctx, "acme", model.Environment{Name: "vm", Type: "mainframe"})
 	wantCode(t, err, model.EINVALID)
 	envs, err := s.ListEnvironments(ctx, "acme")

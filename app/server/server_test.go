@@ -21,6 +21,7 @@ import (
 	"github.com/minitwit-cd/kit/app/minitwit"
 	"github.com/minitwit-cd/kit/app/server"
 	"github.com/minitwit-cd/kit/app/storage"
+	"github.com/minitwit-cd/kit/internal/logline"
 	"github.com/minitwit-cd/kit/internal/testenv"
 )
 
@@ -278,8 +279,7 @@ func TestAddrAndStartupLog(t *testing.T) {
 	if !regexp.MustCompile(`^http://127\.0\.0\.1:\d+$`).MatchString(srv.Addr()) {
 		t.Fatalf("Addr() = %q", srv.Addr())
 	}
-	m := regexp.MustCompile(`listening on (http://[^ "]+)`).FindStringSubmatch(logs.String())
-	if m == nil || m[1] != srv.Addr() {
+	if u, ok := logline.ListenURL(logs.String()); !ok || u != srv.Addr() {
 		t.Fatalf("log %q does not announce %s", logs.String(), srv.Addr())
 	}
 	if !strings.Contains(logs.String(), "MINITWIT_SESSION_SECRET is not set") {

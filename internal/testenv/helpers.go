@@ -5,10 +5,11 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/minitwit-cd/kit/internal/logline"
 )
 
 // update is the -update flag of every test package that uses Golden:
@@ -43,26 +44,6 @@ func Golden(t testing.TB, name string, got []byte) {
 	}
 }
 
-// listenRE matches the line every server of the kit logs once it
-// accepts connections: "listening on http://HOST:PORT", or "NAME listening
-// on …" for a second listener.
-var listenRE = regexp.MustCompile(`(?:^|[ "=])(?:([A-Za-z][A-Za-z ]*?) )?listening on (https?://[^ "\s]+)`)
-
-// ListenURLs returns the URLs the "listening on" lines of logs announce,
-// keyed by the listener's name ("" for the main one, "simulator API" for
-// MiniTwit's API-only port).
-func ListenURLs(logs string) map[string]string {
-	out := map[string]string{}
-	for _, m := range listenRE.FindAllStringSubmatch(logs, -1) {
-		name := m[1]
-		if name == "msg" { // slog's text format: msg="listening on …"
-			name = ""
-		}
-		out[name] = m[2]
-	}
-	return out
-}
-
 // WaitListening polls logs until the listener called name ("" for the
 // main one) has announced its URL, and returns it; the test fails after
 // timeout, or as soon as exited is closed.
@@ -73,7 +54,7 @@ func WaitListening(t testing.TB, logs func() string, name string, exited <-chan 
 	tick := time.NewTicker(5 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		if u, ok := ListenURLs(logs())[name]; ok {
+		if u, ok := logline.ListenURLs(logs())[name]; ok {
 			return u
 		}
 		select {

@@ -10,11 +10,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/minitwit-cd/kit/internal/logline"
 )
 
 // Server is a MiniTwit binary running as a subprocess on 127.0.0.1.
@@ -27,10 +28,6 @@ type Server struct {
 	tail []string // the last lines of its log, for error messages
 	err  error
 }
-
-// listenRE finds the main listener in a MiniTwit log line
-// (msg="listening on http://127.0.0.1:PORT").
-var listenRE = regexp.MustCompile(`msg="?listening on (https?://[^ "]+)`)
 
 // StartServer runs `bin serve --addr 127.0.0.1:0 --db db` and waits for
 // its "listening on" line.
@@ -53,9 +50,9 @@ func StartServer(ctx context.Context, bin, db string) (*Server, error) {
 		found := false
 		for sc.Scan() {
 			line := sc.Text()
-			if m := listenRE.FindStringSubmatch(line); m != nil && !found {
+			if u, ok := logline.ListenURL(line); ok && !found {
 				found = true
-				urlc <- m[1]
+				urlc <- u
 			}
 			s.mu.Lock()
 			s.tail = append(s.tail, line)

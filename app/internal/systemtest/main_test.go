@@ -10,13 +10,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/minitwit-cd/kit/internal/logline"
 	"github.com/minitwit-cd/kit/internal/testenv"
 )
 
@@ -85,9 +85,6 @@ func minitwitBinary(t testing.TB) string {
 	return binaryPath
 }
 
-// listenRE matches the binary's startup line on stderr.
-var listenRE = regexp.MustCompile(`listening on (http://[^ "]+)`)
-
 // server is a running minitwit subprocess.
 type server struct {
 	URL  string
@@ -125,9 +122,9 @@ func startServer(t testing.TB, db string, args ...string) *server {
 		for sc.Scan() {
 			line := sc.Text()
 			if !found {
-				if m := listenRE.FindStringSubmatch(line); m != nil {
+				if u, ok := logline.ListenURL(line); ok {
 					found = true
-					urlc <- m[1]
+					urlc <- u
 				}
 			}
 			s.mu.Lock()

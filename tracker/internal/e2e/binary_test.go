@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/minitwit-cd/kit/internal/logline"
 )
 
 // TestBinary builds the tracker binary and runs it as users do: serve on
@@ -55,8 +57,8 @@ func TestBinary(t *testing.T) {
 			if !ok {
 				t.Fatal("serve exited before listening")
 			}
-			if m := listeningRE.FindStringSubmatch(line); m != nil {
-				host = m[1]
+			if u, ok := logline.ListenURL(line); ok {
+				host = u
 			}
 		case <-timeout:
 			t.Fatal("serve did not log its address within 20s")

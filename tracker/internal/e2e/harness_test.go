@@ -8,12 +8,12 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
 	_ "time/tzdata" // the golden files are in Europe/Berlin time everywhere
 
+	"github.com/minitwit-cd/kit/internal/logline"
 	"github.com/minitwit-cd/kit/internal/testenv"
 	"github.com/minitwit-cd/kit/tracker/api"
 	"github.com/minitwit-cd/kit/tracker/internal/cmd"
@@ -30,8 +30,6 @@ type tracker struct {
 	token string
 	dir   string
 }
-
-var listeningRE = regexp.MustCompile(`listening on (http://[0-9.]+:[0-9]+)`)
 
 // clock is the fake time shared by the server and the CLI (testenv.Clock).
 type clock = testenv.Clock
@@ -75,8 +73,8 @@ func startDB(t *testing.T, c *clock, dsn string) *tracker {
 	})
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		if m := listeningRE.FindStringSubmatch(logs.String()); m != nil {
-			tr.host = m[1]
+		if u, ok := logline.ListenURL(logs.String()); ok {
+			tr.host = u
 			return tr
 		}
 		select {

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/minitwit-cd/kit/internal/logline"
 	"github.com/minitwit-cd/kit/internal/testenv"
 	"github.com/minitwit-cd/kit/tracker/internal/cmd"
 )
@@ -40,8 +41,8 @@ func TestServeMetricsAddr(t *testing.T) {
 	metricsRE := regexp.MustCompile(`metrics on (http://[0-9.]+:[0-9]+)/metrics`)
 	var apiURL, metricsURL string
 	for deadline := time.Now().Add(20 * time.Second); apiURL == "" || metricsURL == ""; {
-		if m := listeningRE.FindStringSubmatch(logs.String()); m != nil {
-			apiURL = m[1]
+		if u, ok := logline.ListenURL(logs.String()); ok {
+			apiURL = u
 		}
 		if m := metricsRE.FindStringSubmatch(logs.String()); m != nil {
 			metricsURL = m[1]

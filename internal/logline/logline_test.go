@@ -30,4 +30,3 @@ func TestListenURLs(t *testing.T) {
 		}
 	}
 }
-

@@ -32,7 +32,7 @@ import (
 	"time"
 
 	_ "github.com/mattn/go-sqlite3"
-	"github.com/minitwit-cd/kit/tracker/server"
+	trackerhttp "github.com/minitwit-cd/kit/tracker/http"
 	"github.com/minitwit-cd/kit/tracker/sqlite"
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 )
@@ -331,7 +331,7 @@ func serveChild(path string) error {
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: server.New(store, server.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: trackerhttp.New(store, trackerhttp.Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}), ReadHeaderTimeout: 10 * time.Second}
 	fmt.Printf("http://%s\n", ln.Addr())
 	go func() {
 		<-ctx.Done()

@@ -12,7 +12,7 @@ import (
 
 	"github.com/minitwit-cd/kit/tracker/api"
 	"github.com/minitwit-cd/kit/tracker/client"
-	"github.com/minitwit-cd/kit/tracker/server"
+	trackerhttp "github.com/minitwit-cd/kit/tracker/http"
 	"github.com/minitwit-cd/kit/tracker/storage"
 )
 
@@ -30,7 +30,7 @@ func realServer(tb testing.TB) *client.Client {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	srv := httptest.NewServer(server.New(store, server.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}))
+	srv := httptest.NewServer(trackerhttp.New(store, trackerhttp.Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}))
 	tb.Cleanup(srv.Close)
 	c, err := client.New(srv.URL, "acme", token)
 	if err != nil {

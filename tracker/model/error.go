@@ -6,7 +6,7 @@ import (
 )
 
 // Error codes. The HTTP edge maps each code to one status in one table
-// (tracker/server); the CLI maps them to exit codes.
+// (tracker/http); the CLI maps them to exit codes.
 const (
 	ECONFLICT     = "conflict"
 	EFORBIDDEN    = "forbidden"

@@ -4,7 +4,7 @@
 // histories, environment logs, snapshot diffs and DORA metrics.
 //
 // It imports no adapter. Storage adapters (tracker/sqlite, tracker/postgres)
-// implement Store; the HTTP server (tracker/server) and the web UI
+// implement Store; the HTTP server (tracker/http) and the web UI
 // (tracker/web) talk only in these types.
 package model
 

@@ -63,7 +63,7 @@ func benchStore(b *testing.B, arts, snaps int) http.Handler {
 	}
 	_, err = st.ReportSnapshot(ctx, org, "prod", running, t0.Add(time.Duration(snaps)*time.Minute))
 	must(err)
-	return web.New(st, web.Options{Now: func() time.Time { return now }})
+	return web.New(st, web.Config{Now: func() time.Time { return now }})
 }
 
 func benchPage(b *testing.B, h http.Handler, path string) {

@@ -140,7 +140,7 @@ var bigOrg = orgShape{flows: 10, perFlow: 10000, envs: 20, startsPer: 2, deploym
 // and charts) in an org of 100,000 artifacts.
 func BenchmarkFlowPage100k(b *testing.B) {
 	st := seedOrg(b, bigOrg)
-	benchPage(b, web.New(st, web.Options{Now: func() time.Time { return now }}), "/ui/cyber-dojo/flows/svc")
+	benchPage(b, web.New(st, web.Config{Now: func() time.Time { return now }}), "/ui/cyber-dojo/flows/svc")
 }
 
 // BenchmarkFlowDORA100k computes flow svc's DORA metrics (what `tracker
@@ -205,7 +205,7 @@ func (c *countingStore) FindEnvironment(ctx context.Context, org, name string) (
 func TestFlowPageQueriesConstant(t *testing.T) {
 	count := func(z orgShape) (page, dora int64) {
 		cs := &countingStore{Store: seedOrg(t, z)}
-		h := web.New(cs, web.Options{Now: func() time.Time { return now }})
+		h := web.New(cs, web.Config{Now: func() time.Time { return now }})
 		getPage(t, h, "/ui/cyber-dojo/flows/svc", http.StatusOK)
 		page = cs.calls.Swap(0)
 		m, err := model.FlowDORA(context.Background(), cs, org, "svc", now, 30)

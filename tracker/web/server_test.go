@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/minitwit-cd/kit/tracker/server"
+	trackerhttp "github.com/minitwit-cd/kit/tracker/http"
 	"github.com/minitwit-cd/kit/tracker/web"
 )
 
@@ -20,8 +20,8 @@ import (
 func TestBehindTheAPIServer(t *testing.T) {
 	f := newFixture(t)
 	clock := func() time.Time { return now }
-	ui := web.New(f.st, web.Options{Now: clock})
-	srv := httptest.NewServer(server.New(f.st, server.Options{UI: ui, Now: clock, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}))
+	ui := web.New(f.st, web.Config{Now: clock})
+	srv := httptest.NewServer(trackerhttp.New(f.st, trackerhttp.Config{UI: ui, Now: clock, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}))
 	defer srv.Close()
 	tests := []struct {
 		path, wantType, wantBody string

@@ -37,9 +37,9 @@ var templateFS embed.FS
 //go:embed static/style.css
 var styleCSS []byte
 
-// Options configure the UI. The zero value works: logs are discarded and
+// Config configures the UI. The zero value works: logs are discarded and
 // the clock is time.Now.
-type Options struct {
+type Config struct {
 	// Logger receives internal errors (a store failure behind a page);
 	// users only ever see a generic message for those.
 	Logger *slog.Logger
@@ -62,7 +62,7 @@ var pageNames = []string{"error", "home", "login", "org", "flow", "artifact", "e
 // New returns the UI's handler over store. It serves /, /static/ and
 // /ui/{org}/…; any other path gets the UI's 404 page, so the server can
 // mount it as the fallback for every route its API does not own.
-func New(store model.Store, opts Options) http.Handler {
+func New(store model.Store, opts Config) http.Handler {
 	h := &handler{store: store, log: opts.Logger, now: opts.Now}
 	if h.log == nil {
 		h.log = slog.New(slog.NewTextHandler(io.Discard, nil))

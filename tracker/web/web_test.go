@@ -171,7 +171,7 @@ func newFixture(t *testing.T) *fixture {
 	report("aws-beta", t0.Add(30*time.Minute), run{fpNew, "cyberdojo/runner:16d9990", 1, t0.Add(29 * time.Minute)})
 	report("aws-beta", t0.Add(3*time.Hour))
 
-	h := web.New(st, web.Options{Now: func() time.Time { return now }})
+	h := web.New(st, web.Config{Now: func() time.Time { return now }})
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	return &fixture{st: st, srv: srv, token: token, otherToken: other}

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/minitwit-cd/kit/internal/dsn"
-	"github.com/minitwit-cd/kit/tracker/server"
+	trackerhttp "github.com/minitwit-cd/kit/tracker/http"
 	"github.com/minitwit-cd/kit/tracker/storage"
 	"github.com/minitwit-cd/kit/tracker/web"
 	"github.com/spf13/cobra"
@@ -51,8 +51,8 @@ shuts down gracefully on SIGINT/SIGTERM.`,
 	}
 	cmd.Flags().StringVar(&opts.Addr, "addr", f.envOr("TRACKER_ADDR", ":8080"), "listen address (env TRACKER_ADDR)")
 	cmd.Flags().StringVar(&opts.DB, "db", f.envOr("TRACKER_DB", "tracker.db"), "SQLite file or postgres:// URL (env TRACKER_DB)")
-	cmd.Flags().Int64Var(&opts.MaxBodyBytes, "max-body-bytes", server.DefaultMaxBodyBytes, "largest accepted request body")
-	cmd.Flags().DurationVar(&opts.BodyReadTimeout, "body-read-timeout", server.DefaultBodyReadTimeout, "longest time to receive one request body (a slower client gets 408)")
+	cmd.Flags().Int64Var(&opts.MaxBodyBytes, "max-body-bytes", trackerhttp.DefaultMaxBodyBytes, "largest accepted request body")
+	cmd.Flags().DurationVar(&opts.BodyReadTimeout, "body-read-timeout", trackerhttp.DefaultBodyReadTimeout, "longest time to receive one request body (a slower client gets 408)")
 	cmd.Flags().StringVar(&opts.MetricsAddr, "metrics-addr", f.envOr("TRACKER_METRICS_ADDR", ""), "serve /metrics on this address instead of --addr (env TRACKER_METRICS_ADDR)")
 	cmd.Flags().DurationVar(&opts.ShutdownTimeout, "shutdown-timeout", 10*time.Second, "how long to let requests finish on shutdown")
 	return cmd
@@ -69,8 +69,8 @@ func runServe(ctx context.Context, o *ServeOptions) error {
 	if now == nil {
 		now = time.Now
 	}
-	ui := web.New(store, web.Options{Logger: logger, Now: now})
-	sopts := server.Options{Logger: logger, UI: ui, Now: now, MaxBodyBytes: o.MaxBodyBytes, BodyReadTimeout: o.BodyReadTimeout}
+	ui := web.New(store, web.Config{Logger: logger, Now: now})
+	sopts := trackerhttp.Config{Logger: logger, UI: ui, Now: now, MaxBodyBytes: o.MaxBodyBytes, BodyReadTimeout: o.BodyReadTimeout}
 	// One listener for the API and UI, and one for /metrics when it has
 	// an address of its own.
 	type listener struct {
@@ -80,9 +80,9 @@ func runServe(ctx context.Context, o *ServeOptions) error {
 	}
 	var ls []listener
 	if o.MetricsAddr == "" {
-		ls = append(ls, listener{addr: o.Addr, handler: server.New(store, sopts)})
+		ls = append(ls, listener{addr: o.Addr, handler: trackerhttp.New(store, sopts)})
 	} else {
-		api, metrics := server.NewWithMetrics(store, sopts)
+		api, metrics := trackerhttp.NewWithMetrics(store, sopts)
 		mux := http.NewServeMux()
 		mux.Handle("GET /metrics", metrics)
 		ls = append(ls, listener{addr: o.Addr, handler: api}, listener{addr: o.MetricsAddr, handler: mux, metrics: true})

@@ -1,4 +1,4 @@
-package server_test
+package http_test
 
 import (
 	"bytes"
@@ -17,7 +17,7 @@ import (
 	"github.com/minitwit-cd/kit/internal/testenv"
 	"github.com/minitwit-cd/kit/tracker/internal/storetest"
 	"github.com/minitwit-cd/kit/tracker/model"
-	"github.com/minitwit-cd/kit/tracker/server"
+	trackerhttp "github.com/minitwit-cd/kit/tracker/http"
 	"github.com/minitwit-cd/kit/tracker/sqlite"
 )
 
@@ -33,7 +33,7 @@ type env struct {
 	token string
 }
 
-func newEnv(t *testing.T, opts ...func(*server.Options)) *env {
+func newEnv(t *testing.T, opts ...func(*trackerhttp.Config)) *env {
 	t.Helper()
 	store, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "tracker.db"))
 	if err != nil {
@@ -45,11 +45,11 @@ func newEnv(t *testing.T, opts ...func(*server.Options)) *env {
 		t.Fatal(err)
 	}
 	clk := testenv.NewClock(storetest.T0)
-	o := server.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: clk.Now}
+	o := trackerhttp.Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: clk.Now}
 	for _, f := range opts {
 		f(&o)
 	}
-	return &env{t: t, h: server.New(store, o), store: store, clk: clk, token: tok}
+	return &env{t: t, h: trackerhttp.New(store, o), store: store, clk: clk, token: tok}
 }
 
 // response is a decoded reply.

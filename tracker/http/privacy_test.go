@@ -1,4 +1,4 @@
-package server_test
+package http_test
 
 import (
 	"context"
@@ -14,7 +14,7 @@ import (
 
 	"github.com/minitwit-cd/kit/internal/testenv"
 	"github.com/minitwit-cd/kit/tracker/internal/storetest"
-	"github.com/minitwit-cd/kit/tracker/server"
+	trackerhttp "github.com/minitwit-cd/kit/tracker/http"
 	"github.com/minitwit-cd/kit/tracker/sqlite"
 	"github.com/minitwit-cd/kit/tracker/web"
 )
@@ -37,7 +37,7 @@ func TestAnonymousReadersOneRule(t *testing.T) {
 	}
 	clk := testenv.NewClock(storetest.T0)
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	h := server.New(store, server.Options{Logger: quiet, Now: clk.Now, UI: web.New(store, web.Options{Logger: quiet, Now: clk.Now})})
+	h := trackerhttp.New(store, trackerhttp.Config{Logger: quiet, Now: clk.Now, UI: web.New(store, web.Config{Logger: quiet, Now: clk.Now})})
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	e := &env{t: t, h: h, store: store, clk: clk, token: tok}

@@ -1,4 +1,4 @@
-package server_test
+package http_test
 
 import (
 	"bufio"
@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/minitwit-cd/kit/internal/testenv"
-	"github.com/minitwit-cd/kit/tracker/server"
+	trackerhttp "github.com/minitwit-cd/kit/tracker/http"
 )
 
 // live is the real server on a loopback port over a real SQLite file, with
@@ -26,10 +26,10 @@ type live struct {
 	log  *testenv.SyncBuffer
 }
 
-func newLive(t *testing.T, opts ...func(*server.Options)) *live {
+func newLive(t *testing.T, opts ...func(*trackerhttp.Config)) *live {
 	t.Helper()
 	logs := &testenv.SyncBuffer{}
-	opts = append([]func(*server.Options){func(o *server.Options) {
+	opts = append([]func(*trackerhttp.Config){func(o *trackerhttp.Config) {
 		o.Logger = slog.New(slog.NewTextHandler(logs, nil))
 	}}, opts...)
 	e := newEnv(t, opts...)
@@ -91,7 +91,7 @@ func dribble(conn net.Conn, body string, stop <-chan struct{}) {
 func TestSlowBodies(t *testing.T) {
 	t.Run("unauthenticated PUT gets 401 before its body", func(t *testing.T) {
 		// The bound is far away: only not reading the body answers fast.
-		l := newLive(t, func(o *server.Options) { o.BodyReadTimeout = time.Minute })
+		l := newLive(t, func(o *trackerhttp.Config) { o.BodyReadTimeout = time.Minute })
 		conn := l.rawRequest(t, "PUT", "/api/v2/flows/acme", "", 100000)
 		io.WriteString(conn, "{")
 		if got := readStatus(t, conn, 10*time.Second); !strings.HasPrefix(got, "HTTP/1.1 401") {
@@ -99,7 +99,7 @@ func TestSlowBodies(t *testing.T) {
 		}
 	})
 	t.Run("unauthenticated report gets 401 before its body", func(t *testing.T) {
-		l := newLive(t, func(o *server.Options) { o.BodyReadTimeout = time.Minute })
+		l := newLive(t, func(o *trackerhttp.Config) { o.BodyReadTimeout = time.Minute })
 		l.seed()
 		conn := l.rawRequest(t, "PUT", "/api/v2/environments/acme/aws-beta/report/docker", "wrong", 100000)
 		io.WriteString(conn, `{"artifacts": [`)
@@ -109,7 +109,7 @@ func TestSlowBodies(t *testing.T) {
 	})
 	t.Run("a body at 1 byte/s is cut off at the bound", func(t *testing.T) {
 		const bound = 2 * time.Second
-		l := newLive(t, func(o *server.Options) { o.BodyReadTimeout = bound })
+		l := newLive(t, func(o *trackerhttp.Config) { o.BodyReadTimeout = bound })
 		body := `{"name": "slow", "description": "` + strings.Repeat("x", 100) + `"}`
 		conn := l.rawRequest(t, "PUT", "/api/v2/flows/acme", l.token, len(body))
 		stop := make(chan struct{})
@@ -198,7 +198,7 @@ func TestUnknownMethodsDoNotGrowMetrics(t *testing.T) {
 // (for --metrics-addr) and not on the API's.
 func TestMetricsElsewhere(t *testing.T) {
 	e := newEnv(t)
-	apiH, metricsH := server.NewWithMetrics(e.store, server.Options{Now: e.clk.Now})
+	apiH, metricsH := trackerhttp.NewWithMetrics(e.store, trackerhttp.Config{Now: e.clk.Now})
 	apiSrv, metricsSrv := httptest.NewServer(apiH), httptest.NewServer(metricsH)
 	defer apiSrv.Close()
 	defer metricsSrv.Close()

@@ -1,4 +1,4 @@
-package server_test
+package http_test
 
 import (
 	"fmt"
@@ -11,7 +11,7 @@ import (
 
 	"github.com/minitwit-cd/kit/internal/simreport"
 	"github.com/minitwit-cd/kit/tracker/internal/storetest"
-	"github.com/minitwit-cd/kit/tracker/server"
+	trackerhttp "github.com/minitwit-cd/kit/tracker/http"
 )
 
 func TestReadyVersionMetrics(t *testing.T) {
@@ -223,7 +223,7 @@ func TestAuth(t *testing.T) {
 // TestBadInput sends each kind of bad input and checks the 4xx, that the
 // message names the problem, and that nothing was stored.
 func TestBadInput(t *testing.T) {
-	e := newEnv(t, func(o *server.Options) { o.MaxBodyBytes = 0 })
+	e := newEnv(t, func(o *trackerhttp.Config) { o.MaxBodyBytes = 0 })
 	e.seed()
 	e.attestArtifact("runner", "new", newCommit)
 	e.report("aws-beta", 201, replicas("new", 1, 1))
@@ -461,7 +461,7 @@ func TestUIFallback(t *testing.T) {
 		w.WriteHeader(299)
 		fmt.Fprint(w, "ui:"+r.URL.Path)
 	})
-	e := newEnv(t, func(o *server.Options) { o.UI = ui })
+	e := newEnv(t, func(o *trackerhttp.Config) { o.UI = ui })
 	for _, p := range []string{"/", "/flows/runner", "/static/app.css"} {
 		r := e.do("GET", p, "", nil)
 		if r.Status != 299 || string(r.Body) != "ui:"+p {

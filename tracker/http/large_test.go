@@ -1,4 +1,4 @@
-package server_test
+package http_test
 
 import (
 	"bytes"
@@ -14,7 +14,7 @@ import (
 
 	"github.com/minitwit-cd/kit/internal/testenv"
 	"github.com/minitwit-cd/kit/tracker/internal/storetest"
-	"github.com/minitwit-cd/kit/tracker/server"
+	trackerhttp "github.com/minitwit-cd/kit/tracker/http"
 	"github.com/minitwit-cd/kit/tracker/storage"
 	"github.com/minitwit-cd/kit/tracker/web"
 )
@@ -36,7 +36,7 @@ func reportBody(t testing.TB, n int) []byte {
 		fmt.Fprintf(&b, `{"digests":{"cyberdojo/%s:latest":"%s"},"creationTimestamp":%d}`, label, storetest.FP(label), 1700000000+i)
 	}
 	b.WriteString(`]}`)
-	if int64(b.Len()) > server.DefaultMaxBodyBytes {
+	if int64(b.Len()) > trackerhttp.DefaultMaxBodyBytes {
 		t.Fatalf("report of %d artifacts is %d bytes, over the body cap", n, b.Len())
 	}
 	return b.Bytes()
@@ -72,7 +72,7 @@ func TestLargeSnapshots(t *testing.T) {
 			}
 			clk := testenv.NewClock(storetest.T0)
 			quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-			h := server.New(store, server.Options{Logger: quiet, Now: clk.Now, UI: web.New(store, web.Options{Logger: quiet, Now: clk.Now})})
+			h := trackerhttp.New(store, trackerhttp.Config{Logger: quiet, Now: clk.Now, UI: web.New(store, web.Config{Logger: quiet, Now: clk.Now})})
 			srv := httptest.NewServer(h)
 			t.Cleanup(srv.Close)
 			e := &env{t: t, h: h, store: store, clk: clk, token: tok}
@@ -150,7 +150,7 @@ func TestLargeSnapshots(t *testing.T) {
 // snapshot through HTTP on SQLite and PostgreSQL. Each report alternates
 // between two sets that differ by one artifact, so each makes a snapshot.
 //
-//	go test ./tracker/server -run '^$' -bench LargeSnapshot -benchtime 3x
+//	go test ./tracker/http -run '^$' -bench LargeSnapshot -benchtime 3x
 func BenchmarkLargeSnapshot(b *testing.B) {
 	dbs := []struct {
 		name string
@@ -173,7 +173,7 @@ func BenchmarkLargeSnapshot(b *testing.B) {
 				b.Fatal(err)
 			}
 			quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-			srv := httptest.NewServer(server.New(store, server.Options{Logger: quiet}))
+			srv := httptest.NewServer(trackerhttp.New(store, trackerhttp.Config{Logger: quiet}))
 			b.Cleanup(srv.Close)
 			do := func(b *testing.B, method, path string, body []byte) {
 				req, _ := http.NewRequest(method, srv.URL+path, bytes.NewReader(body))

@@ -1,4 +1,4 @@
-package server_test
+package http_test
 
 import (
 	"encoding/json"

@@ -1,4 +1,4 @@
-package server
+package http
 
 import (
 	"log/slog"
@@ -16,7 +16,7 @@ import (
 // srv holds the handlers' dependencies; there are no globals.
 type srv struct {
 	store model.Store
-	opts  Options
+	opts  Config
 	log   *slog.Logger
 	m     *metrics
 }
@@ -32,7 +32,7 @@ func (r router) metricsHandler() http.Handler {
 	return promhttp.HandlerFor(r.s.m.reg, promhttp.HandlerOpts{})
 }
 
-func newRouter(store model.Store, opts Options, withMetrics bool) router {
+func newRouter(store model.Store, opts Config, withMetrics bool) router {
 	gin.SetMode(gin.ReleaseMode)
 	s := &srv{store: store, opts: opts, log: opts.Logger, m: newMetrics()}
 	r := gin.New()

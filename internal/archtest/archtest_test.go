@@ -56,7 +56,7 @@ func TestCheckFindsViolations(t *testing.T) {
 	pkgs := []Package{
 		{m("app/http"), []string{"net/http", m("app/minitwit"), m("simulator/replay")}},              // app → simulator
 		{m("simulator/replay"), []string{m("simulator/report"), m("app/server")}},                    // simulator → app
-		{m("tracker/http"), []string{m("tracker/model"), m("simulator/report")}},                   // tracker → simulator
+		{m("tracker/http"), []string{m("tracker/model"), m("simulator/report")}},                     // tracker → simulator
 		{m("tracker/web"), []string{m("internal/chart"), m("internal/simreport")}},                   // allowed
 		{m("pipeline/deploy"), []string{m("tracker/client"), m("tracker/api"), m("tracker/sqlite")}}, // only sqlite is wrong
 		{m("internal/chart"), []string{m("tracker/web")}},                                            // internal → program

@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/minitwit-cd/kit/internal/simreport"
-	"github.com/minitwit-cd/kit/tracker/internal/storetest"
 	trackerhttp "github.com/minitwit-cd/kit/tracker/http"
+	"github.com/minitwit-cd/kit/tracker/internal/storetest"
 )
 
 func TestReadyVersionMetrics(t *testing.T) {

@@ -15,9 +15,9 @@ import (
 	"time"
 
 	"github.com/minitwit-cd/kit/internal/testenv"
+	trackerhttp "github.com/minitwit-cd/kit/tracker/http"
 	"github.com/minitwit-cd/kit/tracker/internal/storetest"
 	"github.com/minitwit-cd/kit/tracker/model"
-	trackerhttp "github.com/minitwit-cd/kit/tracker/http"
 	"github.com/minitwit-cd/kit/tracker/sqlite"
 )
 

@@ -13,8 +13,8 @@ import (
 	"testing"
 
 	"github.com/minitwit-cd/kit/internal/testenv"
-	"github.com/minitwit-cd/kit/tracker/internal/storetest"
 	trackerhttp "github.com/minitwit-cd/kit/tracker/http"
+	"github.com/minitwit-cd/kit/tracker/internal/storetest"
 	"github.com/minitwit-cd/kit/tracker/sqlite"
 	"github.com/minitwit-cd/kit/tracker/web"
 )

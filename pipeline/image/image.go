@@ -278,15 +278,16 @@ func ReadLayout(dir string) (v1.Image, error) {
 // registry for the manifest's digest and returns the reference pinned by
 // it (HOST/NAME@sha256:…). That returned digest, not the local one, is
 // the artifact's fingerprint; Push fails if the two differ.
-func Push(ctx context.Context, repo, tag string, img v1.Image) (string, error) {
+func Push(ctx context.Context, repo, tag string, img v1.Image, opts ...remote.Option) (string, error) {
 	ref, err := name.NewTag(repo+":"+tag, name.Insecure)
 	if err != nil {
 		return "", fmt.Errorf("image: push: bad reference %s:%s: %w", repo, tag, err)
 	}
-	if err := remote.Write(ref, img, remote.WithContext(ctx)); err != nil {
+	opts = append([]remote.Option{remote.WithContext(ctx)}, opts...)
+	if err := remote.Write(ref, img, opts...); err != nil {
 		return "", fmt.Errorf("image: push %s: %w", ref, err)
 	}
-	desc, err := remote.Head(ref, remote.WithContext(ctx))
+	desc, err := remote.Head(ref, opts...)
 	if err != nil {
 		return "", fmt.Errorf("image: push %s: read back the digest: %w", ref, err)
 	}

@@ -6,6 +6,8 @@ import (
 	"io"
 	"strings"
 
+	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/spf13/cobra"
 
 	"github.com/minitwit-cd/kit/internal/cli"
@@ -92,7 +94,7 @@ func runPublish(ctx context.Context, f *Factory, o *PublishOptions, out io.Write
 		if err != nil {
 			return err
 		}
-		pushed, err := image.Push(ctx, o.Registry+"/"+n, w.head.Short(), img)
+		pushed, err := image.Push(ctx, o.Registry+"/"+n, w.head.Short(), img, remote.WithAuthFromKeychain(registryKeychain(f.IO)))
 		if err != nil {
 			s.Publish.Failed = err.Error()
 			_ = w.save(s)
@@ -117,3 +119,20 @@ func runPublish(ctx context.Context, f *Factory, o *PublishOptions, out io.Write
 	w.recorded(s, "publish", what...)
 	return w.save(s)
 }
+
+// registryKeychain is the credentials publish pushes with: REGISTRY_USER
+// and REGISTRY_PASSWORD when both are set (GitHub Actions passes the
+// workflow's token for GHCR this way), else the Docker config's
+// (docker login), else anonymous, as a local registry wants.
+func registryKeychain(s *cli.IOStreams) authn.Keychain {
+	user, pass := s.Env("REGISTRY_USER"), s.Env("REGISTRY_PASSWORD")
+	if user != "" && pass != "" {
+		return staticKeychain{authn.FromConfig(authn.AuthConfig{Username: user, Password: pass})}
+	}
+	return authn.DefaultKeychain
+}
+
+// staticKeychain answers every registry with one authenticator.
+type staticKeychain struct{ auth authn.Authenticator }
+
+func (k staticKeychain) Resolve(authn.Resource) (authn.Authenticator, error) { return k.auth, nil }

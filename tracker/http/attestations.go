@@ -45,13 +45,8 @@ func (s *srv) attest(c *gin.Context) {
 		s.fail(c, model.Errorf(model.EINVALID, "unknown attestation type %q: want one of %s", typ, strings.Join(model.AttestKinds, ", ")))
 		return
 	}
-	data, err := formValue(c, api.FieldDataJSON)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
 	var req api.AttestationData
-	if err := unmarshal(data, "attest "+typ, &req); err != nil {
+	if err := dataJSON(c, "attest "+typ, &req); err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -357,13 +352,8 @@ func (s *srv) putAttestationType(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	data, err := formValue(c, api.FieldDataJSON)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
 	var req api.AttestationTypeRequest
-	if err := unmarshal(data, "create attestation-type", &req); err != nil {
+	if err := dataJSON(c, "create attestation-type", &req); err != nil {
 		s.fail(c, err)
 		return
 	}

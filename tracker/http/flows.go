@@ -59,13 +59,8 @@ func (s *srv) putFlowTemplate(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	data, err := formValue(c, api.FieldDataJSON)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
 	var req api.Flow
-	if err := unmarshal(data, "create flow", &req); err != nil {
+	if err := dataJSON(c, "create flow", &req); err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -196,6 +191,16 @@ func (s *srv) flowMetrics(c *gin.Context) {
 
 // formValue returns a multipart (or urlencoded) field, or the raw body
 // when the request is plain JSON, so clients may send either.
+// dataJSON decodes the request's data_json (a multipart field, or the
+// whole body when it is JSON) into v, with errors that name what.
+func dataJSON(c *gin.Context, what string, v any) error {
+	data, err := formValue(c, api.FieldDataJSON)
+	if err != nil {
+		return err
+	}
+	return unmarshal(data, what, v)
+}
+
 func formValue(c *gin.Context, field string) ([]byte, error) {
 	ct := c.ContentType()
 	if ct == "application/json" || ct == "" {

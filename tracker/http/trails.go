@@ -18,13 +18,8 @@ func (s *srv) putTrail(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	data, err := formValue(c, api.FieldDataJSON)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
 	var req api.Trail
-	if err := unmarshal(data, "begin trail", &req); err != nil {
+	if err := dataJSON(c, "begin trail", &req); err != nil {
 		s.fail(c, err)
 		return
 	}

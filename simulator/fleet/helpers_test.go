@@ -156,6 +156,7 @@ type proxy struct {
 	posts  int
 	seen   map[int64]int
 	slowed []int64
+	conns  map[net.Conn]bool // open client connections
 }
 
 func newProxy(t *testing.T, backend string, configure func(*proxy)) *proxy {
@@ -164,9 +165,29 @@ func newProxy(t *testing.T, backend string, configure func(*proxy)) *proxy {
 	if configure != nil {
 		configure(p)
 	}
-	p.srv = httptest.NewServer(p)
+	p.conns = map[net.Conn]bool{}
+	p.srv = httptest.NewUnstartedServer(p)
+	p.srv.Config.ConnState = func(c net.Conn, st http.ConnState) {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		if st == http.StateClosed || st == http.StateHijacked {
+			delete(p.conns, c)
+		} else {
+			p.conns[c] = true
+		}
+	}
+	p.srv.Start()
 	t.Cleanup(p.srv.Close)
 	return p
+}
+
+// open is how many client connections are open: after its client is
+// killed, a request it wrote just before may still be read and forwarded,
+// until the connection closes.
+func (p *proxy) open() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.conns)
 }
 
 func (p *proxy) url() string { return p.srv.URL + p.prefix }

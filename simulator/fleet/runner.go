@@ -66,6 +66,10 @@ type runner struct {
 	windows  map[string]*store.Window // current minute, by command
 	minute   time.Time
 	dirty    bool
+	// flushMu orders window writes: held from copying the windows to
+	// writing them, so an older copy never overwrites a newer one (the
+	// flusher, a minute's rollover and the final flush all write).
+	flushMu  sync.Mutex
 	lateness *hdr.Histogram
 	// noAnswer counts the requests in a row without an HTTP answer, since
 	// noAnswerSince.
@@ -419,7 +423,10 @@ func (r *runner) complete(ctx context.Context, a scenario.Action, s report.Sampl
 	target := r.g.API // the host column: the URL as the groups file gives it
 	r.mu.Unlock()
 	if len(closed) > 0 {
-		if err := r.f.st.SaveWindows(ctx, closed); err != nil {
+		r.flushMu.Lock()
+		err := r.f.st.SaveWindows(ctx, closed)
+		r.flushMu.Unlock()
+		if err != nil {
 			return err
 		}
 	}
@@ -449,6 +456,8 @@ func (r *runner) flusher(ctx context.Context) {
 
 // flush writes the current windows if they changed (always when final).
 func (r *runner) flush(ctx context.Context, final bool) error {
+	r.flushMu.Lock()
+	defer r.flushMu.Unlock()
 	r.mu.Lock()
 	if !r.dirty && !final {
 		r.mu.Unlock()

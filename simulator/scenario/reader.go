@@ -66,8 +66,11 @@ func (r *Reader) Next() (Action, error) {
 			r.err = err
 			return Action{}, err
 		}
+		// A line ends at its newline; carriage returns before it (CRLF,
+		// or a stray extra one) end it too. With no quoting in the format
+		// a last field cannot end in one, so the line writes back as read.
 		raw = bytes.TrimSuffix(raw, []byte("\n"))
-		raw = bytes.TrimSuffix(raw, []byte("\r"))
+		raw = bytes.TrimRight(raw, "\r")
 		if len(raw) == 0 {
 			continue
 		}

@@ -132,10 +132,19 @@ func TestPragmas(t *testing.T) {
 		// No mmap: mapped pages would count as the server's resident memory.
 		{"writer", "mmap_size", "0"},
 		{"reader", "mmap_size", "0"},
+		{"writer", "cache_size", "-16000"},
+		{"reader", "cache_size", "-16000"},
+		// Stats counts whole tables through a small cache of its own.
+		{"stats", "cache_size", "-1000"},
+		{"stats", "query_only", "1"},
+		{"stats", "mmap_size", "0"},
 	} {
 		pool := db.w
-		if tc.pool == "reader" {
+		switch tc.pool {
+		case "reader":
 			pool = db.r
+		case "stats":
+			pool = db.s
 		}
 		var got string
 		if err := pool.QueryRowContext(ctx, "PRAGMA "+tc.pragma).Scan(&got); err != nil {

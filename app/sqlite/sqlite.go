@@ -44,31 +44,46 @@ var (
 func register() {
 	registerOnce.Do(func() {
 		memstatusRC = disableMemstatus()
-		sql.Register(driverName, &sqlite3.SQLiteDriver{
-			ConnectHook: func(c *sqlite3.SQLiteConn) error {
-				// temp_store=MEMORY: the scratch image has no /tmp for
-				// sorter spill files. mmap stays off: with the whole
-				// database mapped, every page a random-user workload
-				// touches counts toward the server's resident memory
-				// (180 MB at 1M messages in the benchmark's mixed phase, 61 MB
-				// without), and it bought no measurable read speed.
-				// journal_size_limit truncates the WAL after a checkpoint
-				// once it has grown past 64 MiB (after a bulk load).
-				for _, p := range []string{
-					"PRAGMA temp_store = MEMORY",
-					"PRAGMA mmap_size = 0",
-					"PRAGMA cache_size = " + cacheSize,
-					"PRAGMA journal_size_limit = 67108864",
-				} {
-					if _, err := c.Exec(p, nil); err != nil {
-						return fmt.Errorf("%s: %w", p, err)
-					}
-				}
-				return nil
-			},
-		})
+		sql.Register(driverName, &sqlite3.SQLiteDriver{ConnectHook: connectHook(cacheSize)})
+		sql.Register(statsDriverName, &sqlite3.SQLiteDriver{ConnectHook: connectHook(statsCacheSize)})
 	})
 }
+
+// connectHook sets a new connection's pragmas, with a page cache of
+// cache (PRAGMA cache_size's value).
+func connectHook(cache string) func(*sqlite3.SQLiteConn) error {
+	return func(c *sqlite3.SQLiteConn) error {
+		// temp_store=MEMORY: the scratch image has no /tmp for sorter
+		// spill files. mmap stays off: with the whole database mapped,
+		// every page a random-user workload touches counts toward the
+		// server's resident memory (180 MB at 1M messages in the
+		// benchmark's mixed phase, 61 MB without), and it bought no
+		// measurable read speed. journal_size_limit truncates the WAL
+		// after a checkpoint once it has grown past 64 MiB (after a bulk
+		// load).
+		for _, p := range []string{
+			"PRAGMA temp_store = MEMORY",
+			"PRAGMA mmap_size = 0",
+			"PRAGMA cache_size = " + cache,
+			"PRAGMA journal_size_limit = 67108864",
+		} {
+			if _, err := c.Exec(p, nil); err != nil {
+				return fmt.Errorf("%s: %w", p, err)
+			}
+		}
+		return nil
+	}
+}
+
+// statsDriverName is the driver of the one connection that counts rows
+// for Stats, with a small page cache: a count reads a whole table, and
+// in a reader's 16 MB cache those pages would stay resident and push out
+// the pages the API reads (30 MB more resident memory in the benchmark's
+// mixed phase).
+const statsDriverName = driverName + "_stats"
+
+// statsCacheSize is the stats connection's page cache: 1 MB.
+const statsCacheSize = "-1000"
 
 // cacheSize is each connection's page cache: 16 MB (negative: KiB).
 const cacheSize = "-16000"
@@ -83,6 +98,7 @@ type DB struct {
 	path string
 	w    *sql.DB // exactly one connection: all writes
 	r    *sql.DB // query_only connections: all reads
+	s    *sql.DB // one query_only connection with a small cache: Stats
 
 	// Hot statements, prepared once at open.
 	insUser, insMessage, insFollow, delFollow, setLatest *sql.Stmt
@@ -132,6 +148,13 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	db.r.SetMaxIdleConns(n)
 	db.r.SetConnMaxIdleTime(0)
 	db.r.SetConnMaxLifetime(0)
+	db.s, err = sql.Open(statsDriverName, dsn(path, true))
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	db.s.SetMaxOpenConns(1)
+	db.s.SetMaxIdleConns(1)
 	if err := db.prepare(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
@@ -314,6 +337,9 @@ func (db *DB) Close() error {
 		}
 	}
 	var errs []error
+	if db.s != nil {
+		errs = append(errs, db.s.Close())
+	}
 	if db.r != nil {
 		errs = append(errs, db.r.Close())
 	}
@@ -334,7 +360,7 @@ func (db *DB) Close() error {
 // metrics scrape, not for a request path.
 func (db *DB) Stats(ctx context.Context) (minitwit.Stats, error) {
 	var s minitwit.Stats
-	err := db.r.QueryRowContext(ctx, `SELECT
+	err := db.s.QueryRowContext(ctx, `SELECT
 		(SELECT count(*) FROM user),
 		(SELECT count(*) FROM message),
 		(SELECT count(*) FROM follower)`).Scan(&s.Users, &s.Messages, &s.Follows)

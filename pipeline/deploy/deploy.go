@@ -383,6 +383,10 @@ func (o *op) blueGreen(ctx context.Context, st *State, rel Release, record func(
 		from = fmt.Sprintf("%s %s (%s)", cur.Colour, short(cur.Commit), digestOf(cur.Image))
 	}
 	o.say(StepStart, "%s → %s %s (%s), %d replica(s)", from, rel.Colour, short(rel.Commit), digestOf(rel.Image), rel.Replicas)
+	prev := "" // the commit nginx serves before the switch
+	if cur != nil {
+		prev = cur.Commit
+	}
 
 	envFile := "MINITWIT_IMAGE=" + rel.Image + "\nMINITWIT_COLOUR=" + rel.Colour + "\n"
 	if err := o.c.writeFile(path.Join(o.t.Dir, rel.Colour+".env"), []byte(envFile), 0o644); err != nil {
@@ -439,7 +443,7 @@ func (o *op) blueGreen(ctx context.Context, st *State, rel Release, record func(
 		return fmt.Errorf("read %s: %w", upstreamPath, err)
 	}
 	if err := o.switchUpstream(ctx, upstreamConf(o.opts.Env, rel, replicas), rel.Commit); err != nil {
-		o.restoreUpstream(ctx, old)
+		o.restoreUpstream(ctx, old, prev)
 		o.cleanup(rel.Colour)
 		return fmt.Errorf("switch nginx to %s: %w", rel.Colour, err)
 	}
@@ -451,7 +455,7 @@ func (o *op) blueGreen(ctx context.Context, st *State, rel Release, record func(
 	o.say(StepSoak, "watching %s for %s", rel.Colour, o.opts.Soak)
 	if err := o.soak(ctx, replicas); err != nil {
 		o.say(StepBack, "%v: switching back to %s", err, from)
-		o.restoreUpstream(ctx, old)
+		o.restoreUpstream(ctx, old, prev)
 		o.cleanup(rel.Colour)
 		o.res.Status = StatusRolledBack
 		return fmt.Errorf("%w: %w", ErrSoak, err)

@@ -36,8 +36,7 @@ func (o *op) reloadNginx(ctx context.Context) error {
 }
 
 // switchUpstream writes the upstream, reloads nginx and waits until nginx
-// answers with the commit (reload is asynchronous: old workers finish
-// their requests on the old upstream).
+// serves the commit.
 func (o *op) switchUpstream(ctx context.Context, conf []byte, commit string) error {
 	if err := o.c.writeFile(upstreamPath, conf, 0o644); err != nil {
 		return err
@@ -45,14 +44,34 @@ func (o *op) switchUpstream(ctx context.Context, conf []byte, commit string) err
 	if err := o.reloadNginx(ctx); err != nil {
 		return err
 	}
+	if err := o.waitNginx(ctx, commit); err != nil {
+		return fmt.Errorf("nginx not serving %s after the reload: %w", short(commit), err)
+	}
+	return nil
+}
+
+// settled is how many answers in a row from the wanted commit make a
+// reload done.
+const settled = 3
+
+// waitNginx waits until nginx answers with the commit settled times in a
+// row, for at most 10 s. A reload is asynchronous: until its old workers
+// have finished, some requests still go to the old upstream, which after a
+// failed soak is a dead colour (a 502).
+func (o *op) waitNginx(ctx context.Context, commit string) error {
 	deadline := time.Now().Add(10 * time.Second)
+	ok := 0
 	for {
 		err := o.probe(ctx, "127.0.0.1:80", commit)
 		if err == nil {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("nginx not serving the new colour after the reload: %w", err)
+			if ok++; ok >= settled {
+				return nil
+			}
+		} else {
+			ok = 0
+			if time.Now().After(deadline) {
+				return err
+			}
 		}
 		select {
 		case <-ctx.Done():
@@ -63,8 +82,10 @@ func (o *op) switchUpstream(ctx context.Context, conf []byte, commit string) err
 }
 
 // restoreUpstream puts the previous upstream back (a failed switch, a
-// failed soak), even when ctx is done.
-func (o *op) restoreUpstream(_ context.Context, old []byte) {
+// failed soak), even when ctx is done, and waits until nginx serves
+// commit, the release that served before ("" on a first deploy: nothing
+// did).
+func (o *op) restoreUpstream(_ context.Context, old []byte, commit string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := o.c.writeFile(upstreamPath, old, 0o644); err != nil {
@@ -73,5 +94,12 @@ func (o *op) restoreUpstream(_ context.Context, old []byte) {
 	}
 	if err := o.reloadNginx(ctx); err != nil {
 		o.warn(StepBack, fmt.Sprintf("could not reload nginx with the previous upstream: %v", err))
+		return
+	}
+	if commit == "" {
+		return
+	}
+	if err := o.waitNginx(ctx, commit); err != nil {
+		o.warn(StepBack, fmt.Sprintf("nginx not serving %s again after the restore: %v", short(commit), err))
 	}
 }

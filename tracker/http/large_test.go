@@ -147,7 +147,8 @@ func TestLargeSnapshots(t *testing.T) {
 }
 
 // BenchmarkLargeSnapshot measures report, get and diff of a 50,000-artifact
-// snapshot through HTTP on SQLite and PostgreSQL. Each report alternates
+// snapshot through HTTP on SQLite and PostgreSQL, and the environment's and
+// the snapshot's web pages. Each report alternates
 // between two sets that differ by one artifact, so each makes a snapshot.
 //
 //	go test ./tracker/http -run '^$' -bench LargeSnapshot -benchtime 3x
@@ -173,7 +174,7 @@ func BenchmarkLargeSnapshot(b *testing.B) {
 				b.Fatal(err)
 			}
 			quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-			srv := httptest.NewServer(trackerhttp.New(store, trackerhttp.Config{Logger: quiet}))
+			srv := httptest.NewServer(trackerhttp.New(store, trackerhttp.Config{Logger: quiet, UI: web.New(store, web.Config{Logger: quiet})}))
 			b.Cleanup(srv.Close)
 			do := func(b *testing.B, method, path string, body []byte) {
 				req, _ := http.NewRequest(method, srv.URL+path, bytes.NewReader(body))
@@ -189,7 +190,8 @@ func BenchmarkLargeSnapshot(b *testing.B) {
 				}
 				b.SetBytes(n + int64(len(body)))
 			}
-			do(b, "PUT", "/api/v2/environments/acme", []byte(`{"name":"big","type":"docker"}`))
+			// Public, so that the web pages answer too.
+			do(b, "PUT", "/api/v2/environments/acme", []byte(`{"name":"big","type":"docker","visibility":"public"}`))
 			for _, body := range bodies {
 				do(b, "PUT", "/api/v2/environments/acme/big/report/docker", body)
 			}
@@ -206,6 +208,16 @@ func BenchmarkLargeSnapshot(b *testing.B) {
 			b.Run("diff", func(b *testing.B) {
 				for range b.N {
 					do(b, "GET", "/api/v2/env-diff/acme?snappish1=big%231&snappish2=big%232", nil)
+				}
+			})
+			b.Run("environment page", func(b *testing.B) {
+				for range b.N {
+					do(b, "GET", "/ui/acme/environments/big", nil)
+				}
+			})
+			b.Run("snapshot page", func(b *testing.B) {
+				for range b.N {
+					do(b, "GET", "/ui/acme/environments/big/snapshots/1", nil)
 				}
 			})
 		})

@@ -172,7 +172,14 @@ func (h *handler) replicaSteps(ctx context.Context, o orgReq, env model.Environm
 		counts[a.Fingerprint] = a.Instances()
 	}
 	changes := map[int][]model.Event{}
-	err = h.eachEvent(ctx, o.org, model.EventFilter{Environment: env.Name, Since: base.CreatedAt.Add(-time.Second)}, func(e model.Event) {
+	// Only the changes after the window's first snapshot: its own events
+	// (a whole fleet starting at #1) are already in its counts.
+	filter := model.EventFilter{Environment: env.Name, FromIndex: startIdx + 1, ToIndex: count}
+	each := h.eachEvent
+	if startIdx == count {
+		each = func(context.Context, string, model.EventFilter, func(model.Event)) error { return nil }
+	}
+	err = each(ctx, o.org, filter, func(e model.Event) {
 		if e.SnapshotIndex <= startIdx || e.SnapshotIndex > count {
 			return
 		}

@@ -65,6 +65,7 @@ type Fleet struct {
 	// leased: groups start when this worker wins their lease (RunLeased),
 	// not at Start or Reload.
 	leased bool
+	worker string // this worker's name under leases
 }
 
 // New checks the configuration and the scenario file (it is read once to

@@ -42,7 +42,7 @@ func (f *Fleet) RunLeased(ctx context.Context, worker string, lease time.Duratio
 		}
 	}
 	f.mu.Lock()
-	f.ctx, f.groups, f.leased = ctx, groups, true
+	f.ctx, f.groups, f.leased, f.worker = ctx, groups, true, worker
 	f.mu.Unlock()
 	tick := time.NewTicker(lease / 3)
 	defer tick.Stop()

@@ -116,3 +116,66 @@ func TestFleetLeases(t *testing.T) {
 	}
 	t.Logf("takeover %s after the kill (lease %s)", took.Round(time.Millisecond), lease)
 }
+
+// TestFleetLeaseLostMidReplay: a worker whose lease passes to another
+// while it replays (it stalled past the lease: a pause, a frozen VM) stops
+// at its very next action, before sending it, rather than at its next
+// lease round (a third of a minute away here), and leaves the new
+// holder's progress alone.
+func TestFleetLeaseLostMidReplay(t *testing.T) {
+	pg := testenv.PostgresURL(t)
+	const actions = 5000
+	dir := t.TempDir()
+	sc := genScenario(t, 25, actions)
+	p := newProxy(t, startApp(t).url(), nil)
+	gfile := filepath.Join(dir, "groups.yaml")
+	writeGroups(t, gfile, []fleet.Group{{ID: "g", API: p.url()}})
+	w := startFleet(t, "--groups", gfile, "--db", pg, "-s", sc, "--speedup", "6000", "--flush-every", "200ms",
+		"--check-every", "-1s", "--lease", "1m", "--worker", "w1")
+	waitFor(t, 60*time.Second, "the replay to pass 100 actions", func() bool { return p.count() > 100 })
+
+	db, err := sql.Open("pgx", pg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	// Another worker holds the lease now, as after w1 stalled past it.
+	stolen := time.Now()
+	if _, err := db.ExecContext(ctx, `UPDATE fleet_leases SET holder = 'w2', expires = $1 WHERE group_id = 'g'`,
+		time.Now().Add(10*time.Minute).UnixMilli()); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "w1 to stop the group", func() bool {
+		return strings.Contains(w.log.String(), "g: stopped: ") && strings.Contains(w.log.String(), "lease lost")
+	})
+	if d := time.Since(stolen); d > 10*time.Second {
+		t.Fatalf("w1 stopped %s after losing the lease", d)
+	}
+	sent := p.count()
+	var done int64
+	if err := db.QueryRowContext(ctx, `SELECT done FROM fleet_progress WHERE group_id = 'g'`).Scan(&done); err != nil {
+		t.Fatal(err)
+	}
+	// w2 (the test) moves the group on; w1 must not write over it.
+	if _, err := db.ExecContext(ctx, `UPDATE fleet_progress SET done = $1 WHERE group_id = 'g'`, done+1000); err != nil {
+		t.Fatal(err)
+	}
+	w.kill()
+	if got := p.count(); got != sent {
+		t.Errorf("w1 sent %d more actions after it stopped", got-sent)
+	}
+	if sent >= actions {
+		t.Fatalf("the replay finished (%d actions) before the lease was taken", sent)
+	}
+	var after int64
+	if err := db.QueryRowContext(ctx, `SELECT done FROM fleet_progress WHERE group_id = 'g'`).Scan(&after); err != nil {
+		t.Fatal(err)
+	}
+	if after != done+1000 {
+		t.Errorf("progress after w1 stopped is %d, want the new holder's %d", after, done+1000)
+	}
+	if d := p.duplicates(); len(d) > 0 {
+		t.Errorf("actions %v were sent twice", d)
+	}
+}

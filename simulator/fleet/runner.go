@@ -231,7 +231,7 @@ func (r *runner) replay(ctx context.Context) error {
 			r.logf("action %d was in flight at the stop and /latest cannot tell whether it arrived (%s): sending it again", prog.InFlight, detail)
 		}
 		prog.InFlight = -1
-		if err := r.f.st.SaveProgress(ctx, prog); err != nil {
+		if err := r.saveProgress(ctx, prog); err != nil {
 			return err
 		}
 		r.mu.Lock()
@@ -343,13 +343,26 @@ func cmpErr(err, def error) error {
 // errDone ends a replay that went through the whole scenario.
 var errDone = errors.New("scenario done")
 
+// saveProgress writes the group's durable record; under leases only while
+// this worker holds the group's lease (store.ErrLeaseLost otherwise, which
+// stops the replay before anything else is sent).
+func (r *runner) saveProgress(ctx context.Context, p store.Progress) error {
+	r.f.mu.Lock()
+	leased, worker := r.f.leased, r.f.worker
+	r.f.mu.Unlock()
+	if leased {
+		return r.f.st.SaveProgressHeld(ctx, p, worker, time.Now())
+	}
+	return r.f.st.SaveProgress(ctx, p)
+}
+
 // intend records, durably, that action id is about to leave.
 func (r *runner) intend(ctx context.Context, id int64) error {
 	r.mu.Lock()
 	p := r.prog
 	r.mu.Unlock()
 	p.InFlight = id
-	if err := r.f.st.SaveProgress(ctx, p); err != nil {
+	if err := r.saveProgress(ctx, p); err != nil {
 		return err
 	}
 	r.mu.Lock()
@@ -394,7 +407,7 @@ func (r *runner) complete(ctx context.Context, a scenario.Action, s report.Sampl
 		}
 	}
 	r.mu.Unlock()
-	if err := r.f.st.SaveProgress(ctx, p); err != nil {
+	if err := r.saveProgress(ctx, p); err != nil {
 		return err
 	}
 	r.mu.Lock()

@@ -287,12 +287,48 @@ func (s *Store) Progress(ctx context.Context, group string) (Progress, error) {
 // SaveProgress writes a group's record, durably (it has committed when
 // SaveProgress returns: a crash afterwards does not lose it).
 func (s *Store) SaveProgress(ctx context.Context, p Progress) error {
-	err := s.exec(ctx, `INSERT INTO fleet_progress (group_id, done, acked, in_flight, sent, down_since, updated) VALUES (?, ?, ?, ?, ?, ?, ?)
+	if err := s.exec(ctx, progressUpsert, progressArgs(p)...); err != nil {
+		return fmt.Errorf("store: save progress of %s: %w", p.Group, err)
+	}
+	return nil
+}
+
+const progressUpsert = `INSERT INTO fleet_progress (group_id, done, acked, in_flight, sent, down_since, updated) VALUES (?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (group_id) DO UPDATE SET done = excluded.done, acked = excluded.acked, in_flight = excluded.in_flight, sent = excluded.sent,
-		down_since = excluded.down_since, updated = excluded.updated`,
-		p.Group, p.Done, p.Acked, p.InFlight, p.Sent, micros(p.DownSince), micros(p.Updated))
+		down_since = excluded.down_since, updated = excluded.updated`
+
+func progressArgs(p Progress) []any {
+	return []any{p.Group, p.Done, p.Acked, p.InFlight, p.Sent, micros(p.DownSince), micros(p.Updated)}
+}
+
+// ErrLeaseLost is SaveProgressHeld's answer when the worker no longer
+// holds the group's lease.
+var ErrLeaseLost = errors.New("lease lost")
+
+// SaveProgressHeld is SaveProgress for a worker sharing the groups under
+// leases (PostgreSQL; the fleet_leases table is the fleet's): the write
+// happens only while holder's lease on the group is unexpired at now, in
+// the same statement, and ErrLeaseLost says it did not. A worker that
+// stalled past its lease (a pause, a frozen VM) therefore neither
+// overwrites the new holder's progress nor, since it records its intent
+// before each send, sends again what the new holder sends. (A group's
+// very first row, before any lease could be lost, is written as is.)
+func (s *Store) SaveProgressHeld(ctx context.Context, p Progress, holder string, now time.Time) error {
+	if !s.pg {
+		return errors.New("store: leases need the PostgreSQL store")
+	}
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	res, err := s.db.ExecContext(ctx, s.q(progressUpsert+`
+		WHERE EXISTS (SELECT 1 FROM fleet_leases l WHERE l.group_id = excluded.group_id AND l.holder = ? AND l.expires > ?)`),
+		append(progressArgs(p), holder, now.UnixMilli())...)
 	if err != nil {
 		return fmt.Errorf("store: save progress of %s: %w", p.Group, err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("store: save progress of %s: %w", p.Group, err)
+	} else if n == 0 {
+		return fmt.Errorf("store: save progress of %s: %w (held by another worker now)", p.Group, ErrLeaseLost)
 	}
 	return nil
 }

@@ -2,6 +2,8 @@ package store_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
@@ -88,5 +90,50 @@ func TestStore(t *testing.T) {
 				t.Errorf("latest checks %+v %v", lc, err)
 			}
 		})
+	}
+}
+
+// TestSaveProgressHeld: under leases a progress write happens only while
+// the writer holds the group's unexpired lease.
+func TestSaveProgressHeld(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, testenv.PostgresURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	now := time.Now()
+	// The fleet's lease table (simulator/fleet creates it the same way).
+	for _, q := range []string{
+		`CREATE TABLE IF NOT EXISTS fleet_leases (group_id TEXT PRIMARY KEY, holder TEXT NOT NULL, expires BIGINT NOT NULL)`,
+		`INSERT INTO fleet_leases VALUES ('g', 'w1', ` + fmt.Sprint(now.Add(time.Minute).UnixMilli()) + `)`,
+	} {
+		if _, err := st.DB().ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	first := store.Progress{Group: "g", Done: 10, Acked: 10, InFlight: -1, Sent: 11}
+	if err := st.SaveProgressHeld(ctx, first, "w1", now); err != nil {
+		t.Fatalf("the holder's write: %v", err)
+	}
+	later := first
+	later.Done, later.Sent = 20, 21
+	if err := st.SaveProgressHeld(ctx, later, "w2", now); !errors.Is(err, store.ErrLeaseLost) {
+		t.Errorf("another worker's write: %v, want ErrLeaseLost", err)
+	}
+	if err := st.SaveProgressHeld(ctx, later, "w1", now.Add(2*time.Minute)); !errors.Is(err, store.ErrLeaseLost) {
+		t.Errorf("the holder's write after its lease expired: %v, want ErrLeaseLost", err)
+	}
+	if got, err := st.Progress(ctx, "g"); err != nil || got.Done != 10 || got.Sent != 11 {
+		t.Errorf("progress %+v %v: the refused writes changed it", got, err)
+	}
+
+	lite, err := store.Open(ctx, filepath.Join(t.TempDir(), "fleet.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lite.Close()
+	if err := lite.SaveProgressHeld(ctx, first, "w1", now); err == nil {
+		t.Error("SQLite took a leased write")
 	}
 }

@@ -123,7 +123,9 @@ func (e *Engine) LoadMix(ctx context.Context, rate float64, duration time.Durati
 			continue
 		}
 		st.Sent++
-		scheduled := st.Start.Add(time.Duration(res.Seq) * interval)
+		// vegeta's constant pacer fires hit n (Seq n, from 0) at
+		// (n+1)·interval: the first one interval after the start.
+		scheduled := st.Start.Add(time.Duration(res.Seq+1) * interval)
 		if res.Timestamp.Before(scheduled) {
 			scheduled = res.Timestamp
 		}

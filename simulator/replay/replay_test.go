@@ -596,6 +596,35 @@ func TestLoadRunsTheMixAtTheRate(t *testing.T) {
 	}
 }
 
+// TestLoadLatencyFromTheSchedule: at a slow rate the latency counted from
+// each request's schedule is its own, not one interval more (vegeta fires
+// hit n at (n+1)·interval): at 2/s every answer of a fast target is on
+// time, where an interval's error (500 ms) would judge all of them late.
+func TestLoadLatencyFromTheSchedule(t *testing.T) {
+	fake := newFake()
+	srv := httptest.NewServer(fake)
+	defer srv.Close()
+	model := replay.NewModel(5, 5)
+	_, _, err := replayAll(t, srv.URL, generated(t, 10, 50, 1), replay.WithModel(model))
+	mustT(t, err)
+	c := newCollector()
+	e, err := replay.New(srv.URL, replay.WithObserver(c.add))
+	mustT(t, err)
+	ls, err := e.Load(context.Background(), 2, 1500*time.Millisecond, model.Pool(), 1)
+	mustT(t, err)
+	if ls.Sent < 2 {
+		t.Fatalf("load at 2/s for 1.5 s sent %d", ls.Sent)
+	}
+	for _, s := range c.samples {
+		if late := s.Sent.Sub(s.Scheduled); late > 250*time.Millisecond {
+			t.Errorf("request %d sent %s after its schedule (the interval is 500 ms)", s.ActionID, late)
+		}
+		if s.Outcome != report.OK {
+			t.Errorf("request %d: %s after %s from its schedule (service %s), want ok", s.ActionID, s.Outcome, s.Latency, s.Service)
+		}
+	}
+}
+
 func TestNewRejectsBadTargets(t *testing.T) {
 	for _, target := range []string{"", "localhost:5000", "ftp://x", "http://", "http://h/?q=1"} {
 		if _, err := replay.New(target); !errors.Is(err, replay.ErrBadTarget) {

@@ -20,12 +20,29 @@ func TestBlueGreen(t *testing.T) {
 	}
 	e.wantServing(commitA)
 
+	// Under the web UI's reads (vegeta) and the simulator API's writes
+	// (the real simulator), each at 50 req/s.
+	sim := e.startSimulator(t, 50)
 	l := e.startLoad(50)
+	deployStart := time.Now()
 	resB := e.deploy(commitB)
+	deployEnd := time.Now()
 	total, failures := l.stop()
+	rep := sim.stop(t)
 	t.Logf("A→B under load: new version serving after %s (total %s); %d requests, %d failed", resB.Timings.Serving, resB.Timings.Total, total, len(failures))
 	if len(failures) > 0 || total == 0 {
 		t.Errorf("A→B at 50 req/s: %d of %d requests failed: %q", len(failures), total, failures)
+	}
+	if rep.Errors != 0 || rep.Load == nil || rep.Load.Total == 0 || rep.Load.Errors != 0 {
+		t.Errorf("the simulator during A→B: replay errors %d, load %+v; want a load with no errors\n%s", rep.Errors, rep.Load, sim.out.String())
+	} else {
+		start, serr := time.Parse(time.RFC3339Nano, rep.Load.Start)
+		end, eerr := time.Parse(time.RFC3339Nano, rep.Load.End)
+		if serr != nil || eerr != nil || !start.Before(deployStart) || !end.After(deployEnd) {
+			t.Errorf("the simulator's load ran %s to %s (%v %v), want it to span the deploy, %s to %s", rep.Load.Start, rep.Load.End, serr, eerr,
+				deployStart.Format(time.RFC3339Nano), deployEnd.Format(time.RFC3339Nano))
+		}
+		t.Logf("the simulator during A→B: %d writes, %d failed", rep.Load.Total, rep.Load.Errors)
 	}
 	if resB.Colour != deploy.Green || resB.Previous == nil || resB.Previous.Commit != commitA {
 		t.Errorf("second deploy: colour %s, previous %+v; want green after A", resB.Colour, resB.Previous)

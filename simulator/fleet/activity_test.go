@@ -142,3 +142,73 @@ func TestFleetActivity(t *testing.T) {
 		t.Errorf("the overview does not show the activity charts")
 	}
 }
+
+// TestFleetActivityFetch: `fleet activity --fetch` clones a group's
+// repository from its remote (a real git repository, reached by path),
+// fetches the commits and tags pushed to it since on the next run, and
+// names an unreachable repository in a warning while still charting the
+// others.
+func TestFleetActivityFetch(t *testing.T) {
+	dir := t.TempDir()
+	upstream := filepath.Join(dir, "remote", "minitwit")
+	r, err := git.PlainInit(upstream, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mon := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+	commitAt(t, r, upstream, mon, "first")
+	commitAt(t, r, upstream, mon.AddDate(0, 0, 1), "second")
+	gfile := filepath.Join(dir, "groups.yaml")
+	missing := filepath.Join(dir, "remote", "gone")
+	if err := os.WriteFile(gfile, []byte("groups:\n  - {id: a, api: \"http://127.0.0.1:1\", repos: [\""+upstream+"\", \""+missing+"\"]}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, sim := binaries(t)
+	clones, out := filepath.Join(dir, "clones"), filepath.Join(dir, "activity")
+	activity := func() (string, fleet.GroupActivity) {
+		t.Helper()
+		msg, err := exec.Command(sim, "fleet", "activity", "--fetch", "--groups", gfile, "--clones", clones, "--out", out).CombinedOutput()
+		if err != nil {
+			t.Fatalf("fleet activity --fetch: %v\n%s", err, msg)
+		}
+		b, err := os.ReadFile(filepath.Join(out, "activity.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var as []fleet.GroupActivity
+		if err := json.Unmarshal(b, &as); err != nil || len(as) != 1 {
+			t.Fatalf("activity.json %s: %v", b, err)
+		}
+		return string(msg), as[0]
+	}
+
+	msg, a := activity()
+	if !strings.Contains(msg, "a: "+upstream+": cloned") || a.Weekly["2026-03-02"] != 2 || len(a.Releases) != 0 {
+		t.Errorf("first run: %+v\n%s", a, msg)
+	}
+	if !strings.Contains(msg, "warning: a: "+missing+": clone: ") || strings.Count(msg, "\n") > 6 {
+		t.Errorf("the unreachable repository is not one warning line:\n%s", msg)
+	}
+	if _, err := os.Stat(fleet.ClonePath(clones, "a", missing)); !os.IsNotExist(err) {
+		t.Errorf("a failed clone left %s behind (%v)", fleet.ClonePath(clones, "a", missing), err)
+	}
+
+	// The group pushes a week's work and a release.
+	commitAt(t, r, upstream, mon.AddDate(0, 0, 7), "third")
+	commitAt(t, r, upstream, mon.AddDate(0, 0, 8), "fourth")
+	head, err := r.Head()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.CreateTag("v1.0.0", head.Hash(), &git.CreateTagOptions{
+		Tagger: &object.Signature{Name: "S", Email: "s@example.org", When: mon.AddDate(0, 0, 8)}, Message: "release"}); err != nil {
+		t.Fatal(err)
+	}
+	msg, a = activity()
+	if !strings.Contains(msg, "a: "+upstream+": fetched") || a.Weekly["2026-03-02"] != 2 || a.Weekly["2026-03-09"] != 2 || a.Releases["2026-03-09"] != 1 {
+		t.Errorf("after the push: %+v\n%s", a, msg)
+	}
+	if msg, _ = activity(); !strings.Contains(msg, "a: "+upstream+": up to date") {
+		t.Errorf("a third run:\n%s", msg)
+	}
+}

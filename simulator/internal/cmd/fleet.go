@@ -236,10 +236,12 @@ func watchGroups(ctx context.Context, o *FleetRunOptions, fl *fleet.Fleet, log *
 
 // FleetActivityOptions are the flags of `simulator fleet activity`.
 type FleetActivityOptions struct {
-	IO     *cli.IOStreams
-	Groups string
-	Clones string
-	Out    string
+	IO       *cli.IOStreams
+	Groups   string
+	Clones   string
+	Out      string
+	Fetch    bool
+	GitToken string
 }
 
 // NewCmdFleetActivity builds `simulator fleet activity`; runF replaces the
@@ -254,26 +256,45 @@ file's repos; a clone of https://github.com/x/minitwit is expected at
 --clones/<group id>/minitwit, fetched by whoever has the credentials and the
 network) and writes commits-daily.svg, commits-weekly.svg,
 releases-weekly.svg (tags) and activity.json into --out. The fleet's
-dashboard serves them with --activity-dir.`,
+dashboard serves them with --activity-dir.
+
+With --fetch it first clones the missing repositories (bare) and fetches
+the others' branches and tags, with SIMULATOR_GIT_TOKEN (a GitHub token)
+for https repositories when set. A repository it cannot reach is named in
+a warning and charted from what its clone holds.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			if runF != nil {
 				return runF(opts)
 			}
-			return runFleetActivity(opts)
+			return runFleetActivity(c.Context(), opts)
 		},
 	}
 	f := c.Flags()
 	f.StringVar(&opts.Groups, "groups", "groups.yaml", "groups file")
 	f.StringVar(&opts.Clones, "clones", "clones", "directory of the local clones: <group id>/<repository name>")
 	f.StringVarP(&opts.Out, "out", "o", "activity", "directory to write the charts into")
+	f.BoolVar(&opts.Fetch, "fetch", false, "clone the missing repositories and fetch the others first")
+	f.StringVar(&opts.GitToken, "git-token", "", "token for https repositories with --fetch (set SIMULATOR_GIT_TOKEN instead of passing it here)")
 	return c
 }
 
-func runFleetActivity(o *FleetActivityOptions) error {
+func runFleetActivity(ctx context.Context, o *FleetActivityOptions) error {
 	groups, err := fleet.LoadGroups(o.Groups)
 	if err != nil {
 		return cli.Usagef("%v", err)
+	}
+	if o.Fetch {
+		for _, r := range fleet.SyncClones(ctx, o.Clones, groups, fleet.GitAuth(o.GitToken)) {
+			if r.Err != nil {
+				fmt.Fprintf(o.IO.ErrOut, "warning: %s: %s: %v (charted from the local clone, if any)\n", r.Group, r.Repo, r.Err)
+				continue
+			}
+			fmt.Fprintf(o.IO.ErrOut, "%s: %s: %s\n", r.Group, r.Repo, r.Action)
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return err
 	}
 	as, err := fleet.ReadActivity(o.Clones, groups)
 	if err != nil {

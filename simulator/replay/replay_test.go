@@ -565,17 +565,24 @@ func TestSpeedupPacesTheRecordedDelays(t *testing.T) {
 	}
 }
 
-func TestLoadRunsTheMixAtTheRate(t *testing.T) {
-	fake := newFake()
-	srv := httptest.NewServer(fake)
-	defer srv.Close()
+// loadTarget is a fake MiniTwit with a generated scenario's users
+// registered: a load test's target and the users it acts as.
+func loadTarget(t *testing.T) (url string, users []string) {
+	t.Helper()
+	srv := httptest.NewServer(newFake())
+	t.Cleanup(srv.Close)
 	model := replay.NewModel(5, 5)
 	_, _, err := replayAll(t, srv.URL, generated(t, 10, 50, 1), replay.WithModel(model))
 	mustT(t, err)
+	return srv.URL, model.Pool()
+}
+
+func TestLoadRunsTheMixAtTheRate(t *testing.T) {
+	url, users := loadTarget(t)
 	c := newCollector()
-	e, err := replay.New(srv.URL, replay.WithObserver(c.add), replay.WithConcurrency(4), replay.WithTimeout(5*time.Second))
+	e, err := replay.New(url, replay.WithObserver(c.add), replay.WithConcurrency(4), replay.WithTimeout(5*time.Second))
 	mustT(t, err)
-	ls, err := e.Load(context.Background(), 400, 500*time.Millisecond, model.Pool(), 1)
+	ls, err := e.Load(context.Background(), 400, 500*time.Millisecond, users, 1)
 	mustT(t, err)
 	outs := c.outcomes()
 	if ls.Sent < 150 || ls.Sent > 201 || len(outs[report.OK]) != int(ls.Sent) {
@@ -601,16 +608,11 @@ func TestLoadRunsTheMixAtTheRate(t *testing.T) {
 // hit n at (n+1)·interval): at 2/s every answer of a fast target is on
 // time, where an interval's error (500 ms) would judge all of them late.
 func TestLoadLatencyFromTheSchedule(t *testing.T) {
-	fake := newFake()
-	srv := httptest.NewServer(fake)
-	defer srv.Close()
-	model := replay.NewModel(5, 5)
-	_, _, err := replayAll(t, srv.URL, generated(t, 10, 50, 1), replay.WithModel(model))
-	mustT(t, err)
+	url, users := loadTarget(t)
 	c := newCollector()
-	e, err := replay.New(srv.URL, replay.WithObserver(c.add))
+	e, err := replay.New(url, replay.WithObserver(c.add))
 	mustT(t, err)
-	ls, err := e.Load(context.Background(), 2, 1500*time.Millisecond, model.Pool(), 1)
+	ls, err := e.Load(context.Background(), 2, 1500*time.Millisecond, users, 1)
 	mustT(t, err)
 	if ls.Sent < 2 {
 		t.Fatalf("load at 2/s for 1.5 s sent %d", ls.Sent)

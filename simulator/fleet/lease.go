@@ -35,6 +35,9 @@ func (f *Fleet) RunLeased(ctx context.Context, worker string, lease time.Duratio
 	if lease <= 0 {
 		return fmt.Errorf("fleet: lease %s: must be positive", lease)
 	}
+	if worker == "" {
+		return errors.New("fleet: leases need a worker name")
+	}
 	db := f.st.DB()
 	for _, q := range []string{leaseSchema, workerSchema} {
 		if _, err := db.ExecContext(ctx, q); err != nil {

@@ -55,6 +55,9 @@ type runner struct {
 	web    *replay.Engine // nil without a web URL
 	cancel context.CancelFunc
 	done   chan struct{}
+	// holder is the worker whose lease the group runs under, "" without
+	// leases: its progress writes are then guarded by the lease.
+	holder string
 
 	mu       sync.Mutex
 	g        Group
@@ -86,6 +89,9 @@ func newRunner(f *Fleet, g Group) (*runner, error) {
 	}
 	r := &runner{f: f, id: g.ID, eng: eng, g: g, done: make(chan struct{}), windows: map[string]*store.Window{},
 		lateness: hdr.New(1, int64(time.Minute/time.Microsecond), 2), answered: -1}
+	if f.leased { // the caller holds f.mu
+		r.holder = f.worker
+	}
 	if g.Web != "" {
 		if r.web, err = replay.New(g.Web, opts...); err != nil {
 			return nil, err
@@ -347,11 +353,8 @@ var errDone = errors.New("scenario done")
 // this worker holds the group's lease (store.ErrLeaseLost otherwise, which
 // stops the replay before anything else is sent).
 func (r *runner) saveProgress(ctx context.Context, p store.Progress) error {
-	r.f.mu.Lock()
-	leased, worker := r.f.leased, r.f.worker
-	r.f.mu.Unlock()
-	if leased {
-		return r.f.st.SaveProgressHeld(ctx, p, worker, time.Now())
+	if r.holder != "" {
+		return r.f.st.SaveProgressHeld(ctx, p, r.holder, time.Now())
 	}
 	return r.f.st.SaveProgress(ctx, p)
 }

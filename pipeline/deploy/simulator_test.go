@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -15,33 +14,10 @@ import (
 	"github.com/minitwit-cd/kit/internal/testenv"
 )
 
-var simBin struct {
-	once sync.Once
-	path string
-	err  error
-}
-
-// simulatorBinary builds the kit's simulator once per test binary.
-func simulatorBinary(t testing.TB) string {
-	t.Helper()
-	simBin.once.Do(func() {
-		dir, err := os.MkdirTemp("", "deploy-simulator-")
-		if err != nil {
-			simBin.err = err
-			return
-		}
-		simBin.path = filepath.Join(dir, "simulator")
-		cmd := exec.Command("go", "build", "-o", simBin.path, "./simulator")
-		cmd.Dir = testenv.RepoRoot(t)
-		if out, err := cmd.CombinedOutput(); err != nil {
-			simBin.err = err
-			simBin.path = string(out)
-		}
-	})
-	if simBin.err != nil {
-		t.Fatalf("go build ./simulator: %v\n%s", simBin.err, simBin.path)
-	}
-	return simBin.path
+func TestMain(m *testing.M) {
+	code := m.Run()
+	testenv.RemoveKitBinaries()
+	os.Exit(code)
 }
 
 // simRun is the real `simulator run` against the VM's nginx: a generated
@@ -65,7 +41,7 @@ type simRun struct {
 // not to this deploy; the README says so.
 func (e *env) startSimulator(t *testing.T, rate int) *simRun {
 	t.Helper()
-	bin := simulatorBinary(t)
+	bin := testenv.KitBinary(t, "github.com/minitwit-cd/kit/simulator")
 	dir := t.TempDir()
 	scen := filepath.Join(dir, "scenario.tsv")
 	if out, err := exec.Command(bin, "generate", "--users", "20", "--actions", "100", "--seed", "1", "-o", scen).CombinedOutput(); err != nil {

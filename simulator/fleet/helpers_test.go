@@ -24,43 +24,18 @@ import (
 	"github.com/minitwit-cd/kit/simulator/scenario"
 )
 
-// The real programs, built once per test binary: the MiniTwit app (the
-// simulator must not import it, so it runs as its own process) and the
-// simulator itself (the fleet under test, killed with SIGKILL).
-var bins struct {
-	once                     sync.Once
-	dir, minitwit, simulator string
-	err                      error
-}
-
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if bins.dir != "" {
-		os.RemoveAll(bins.dir)
-	}
+	testenv.RemoveKitBinaries()
 	os.Exit(code)
 }
 
+// binaries are the real programs: the MiniTwit app (the simulator must not
+// import it, so it runs as its own process) and the simulator itself (the
+// fleet under test, killed with SIGKILL).
 func binaries(t *testing.T) (minitwit, simulator string) {
 	t.Helper()
-	goBin := testenv.Binary(t, "go")
-	bins.once.Do(func() {
-		if bins.dir, bins.err = os.MkdirTemp("", "fleet-bins"); bins.err != nil {
-			return
-		}
-		bins.minitwit, bins.simulator = filepath.Join(bins.dir, "minitwit"), filepath.Join(bins.dir, "simulator")
-		for _, b := range [][2]string{{bins.minitwit, "github.com/minitwit-cd/kit/app"}, {bins.simulator, "github.com/minitwit-cd/kit/simulator"}} {
-			out, err := exec.Command(goBin, "build", "-o", b[0], b[1]).CombinedOutput()
-			if err != nil {
-				bins.err = fmt.Errorf("go build %s: %w\n%s", b[1], err, out)
-				return
-			}
-		}
-	})
-	if bins.err != nil {
-		t.Fatal(bins.err)
-	}
-	return bins.minitwit, bins.simulator
+	return testenv.KitBinary(t, "github.com/minitwit-cd/kit/app"), testenv.KitBinary(t, "github.com/minitwit-cd/kit/simulator")
 }
 
 // freeAddr returns a loopback address nobody listens on right now.
